@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using LVPrune.Models;
+using static TorchSharp.torch;
+
+namespace LVPrune.Generation;
+
+/// <summary>What generation produced, with timings (prefill includes the vision tower).</summary>
+public sealed record GenerationResult(
+    IReadOnlyList<int[]> Tokens,
+    IReadOnlyList<StageOutcome> Stages,
+    double VisionSeconds,
+    double PrefillSeconds,
+    double DecodeSeconds,
+    int DecodedSteps);
+
+/// <summary>
+/// Prefill the prompt once (vision tower, projector, decoder with optional pruning) into a
+/// preallocated KV cache, then decode token by token on that cache. Each step runs in its own
+/// dispose scope, so memory stays flat however long the answer.
+/// </summary>
+public static class LlavaGenerator
+{
+    public static GenerationResult Generate(LlavaForConditionalGeneration model, LlavaBatch batch, GenerationOptions options,
+                                            int eosId, ITokenSelector? selector = null, Action<int, int>? onToken = null)
+    {
+        options.Validate();
+        var cfg = model.Config.TextConfig;
+        int B = (int)batch.Batch;
+        using var noGrad = no_grad();
+        using var cache = new KvCache(cfg.NumHiddenLayers, B, cfg.KvHeads, (int)batch.Length + Math.Max(1, options.MaxNewTokens),
+                                      cfg.HeadDimension, model.DType, model.Device);
+        using var sampler = new Sampler(options);
+        var outputs = Enumerable.Range(0, B).Select(_ => new List<int>()).ToArray();
+        var finished = new bool[B];
+        var sw = Stopwatch.StartNew();
+        double visionSeconds;
+        IReadOnlyList<StageOutcome> stages;
+        Tensor next;
+        Tensor positions;
+        using (var scope = NewDisposeScope())
+        {
+            var vision = Stopwatch.StartNew();
+            var features = batch.PixelValues is null ? null : model.ImageFeatures(batch.PixelValues);
+            visionSeconds = vision.Elapsed.TotalSeconds;
+            var embeds = model.InputsEmbeds(batch, features);
+            var output = model.Decoder.Forward(embeds, batch.TokenState(model.Device), cache, selector, batch.HasPadding);
+            var last = model.language_model.Logits(output.Hidden.narrow(1, output.Hidden.shape[1] - 1, 1)); // [B, 1, V]
+            next = sampler.Next(last.squeeze(1)).MoveToOuterDisposeScope();                              // [B]
+            positions = batch.NextPositions().to(model.Device).MoveToOuterDisposeScope();               // [B, 1]
+            foreach (var s in output.Stages) s.Tokens.MoveToOuterDisposeScope();
+            stages = output.Stages;
+        }
+        double prefill = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        int steps = 0;
+        for (int step = 0; step < options.MaxNewTokens; step++)
+        {
+            long[] ids = next.cpu().data<long>().ToArray();
+            for (int b = 0; b < B; b++)
+            {
+                if (finished[b]) continue;
+                if (options.StopAtEos && ids[b] == eosId) { finished[b] = true; continue; }
+                outputs[b].Add((int)ids[b]);
+                onToken?.Invoke(b, (int)ids[b]);
+            }
+            if (finished.All(f => f) || step == options.MaxNewTokens - 1) break;
+            using var scope = NewDisposeScope();
+            var logits = model.DecodeStep(next.unsqueeze(1), positions, cache, batch.HasPadding); // [B, 1, V]
+            steps++;
+            next.Dispose();
+            next = sampler.Next(logits.squeeze(1)).MoveToOuterDisposeScope();
+            var advanced = (positions + 1).MoveToOuterDisposeScope();
+            positions.Dispose();
+            positions = advanced;
+        }
+        next.Dispose();
+        positions.Dispose();
+        return new GenerationResult(outputs.Select(o => o.ToArray()).ToList(), stages, visionSeconds, prefill, sw.Elapsed.TotalSeconds, steps);
+    }
+}

@@ -1,0 +1,17 @@
+using static TorchSharp.torch;
+
+namespace LVPrune.Models;
+
+/// <summary>The activation functions named in configs, in transformers' exact forms.</summary>
+public static class Activations
+{
+    public static Func<Tensor, Tensor> Get(string name) => name switch
+    {
+        "gelu" => x => nn.functional.gelu(x),                              // exact erf form
+        "gelu_pytorch_tanh" => x => nn.functional.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
+        "quick_gelu" => x => x * sigmoid(1.702 * x),                      // CLIP's x * sigmoid(1.702 x)
+        "silu" => x => nn.functional.silu(x),
+        "relu" => x => nn.functional.relu(x),
+        _ => throw new LVPruneException($"unsupported activation '{name}'"),
+    };
+}

@@ -1,0 +1,64 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LVPrune.Models;
+
+/// <summary>
+/// y = x W^T + b with parameters allocated but not initialised: weights come from a checkpoint
+/// (or from <see cref="Init"/> for models trained from scratch), so a 7B model does not spend
+/// minutes filling tensors it will overwrite. Field names equal checkpoint keys.
+/// </summary>
+public sealed class Linear : nn.Module<Tensor, Tensor>
+{
+    public readonly Parameter weight; // [out, in]
+    public readonly Parameter? bias;  // [out]
+
+    public Linear(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device? device = null) : base(nameof(Linear))
+    {
+        weight = new Parameter(empty(outFeatures, inFeatures, dtype, device));
+        if (hasBias) bias = new Parameter(empty(outFeatures, dtype, device));
+        RegisterComponents();
+    }
+
+    public long InFeatures => weight.shape[1];
+    public long OutFeatures => weight.shape[0];
+
+    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+}
+
+/// <summary>Token embedding table; rows are looked up with index_select (differentiable).</summary>
+public sealed class Embedding : nn.Module<Tensor, Tensor>
+{
+    public readonly Parameter weight; // [V, D]
+
+    public Embedding(long count, long dim, ScalarType dtype, Device? device = null) : base(nameof(Embedding))
+    {
+        weight = new Parameter(empty(count, dim, dtype, device));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor ids)
+    {
+        var shape = ids.shape.Append(weight.shape[1]).ToArray();
+        return weight.index_select(0, ids.reshape(-1)).view(shape); // [..., D]
+    }
+}
+
+/// <summary>LayerNorm over the last dimension (CLIP's pre-LN layers, the decision modules' FFN).</summary>
+public sealed class LayerNorm : nn.Module<Tensor, Tensor>
+{
+    public readonly Parameter weight;
+    public readonly Parameter bias;
+    private readonly double _eps;
+
+    public LayerNorm(long dim, double eps, ScalarType dtype, Device? device = null) : base(nameof(LayerNorm))
+    {
+        weight = new Parameter(ones(dim, dtype, device));
+        bias = new Parameter(zeros(dim, dtype, device));
+        _eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => nn.functional.layer_norm(x, [weight.shape[0]], weight, bias, _eps);
+}

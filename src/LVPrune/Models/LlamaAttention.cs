@@ -1,0 +1,110 @@
+using LVPrune.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LVPrune.Models;
+
+/// <summary>
+/// LLaMA self-attention: q/k/v/o projections, rotate_half RoPE on explicit positions, grouped-query
+/// attention, a preallocated KV cache, and scaled-dot-product attention. Training-mode LVPruning
+/// replaces the softmax by the paper's masked softmax (eq. 7-9), computed explicitly and stably.
+/// </summary>
+public sealed class LlamaAttention : nn.Module
+{
+    private readonly Linear q_proj, k_proj, v_proj, o_proj;
+    private readonly int _heads, _kvHeads, _headDim;
+
+    public LlamaAttention(LlamaConfig c, ScalarType dtype, Device? device) : base(nameof(LlamaAttention))
+    {
+        _heads = c.NumAttentionHeads; _kvHeads = c.KvHeads; _headDim = c.HeadDimension;
+        q_proj = new Linear(c.HiddenSize, _heads * _headDim, c.AttentionBias, dtype, device);
+        k_proj = new Linear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias, dtype, device);
+        v_proj = new Linear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias, dtype, device);
+        o_proj = new Linear(_heads * _headDim, c.HiddenSize, c.AttentionBias, dtype, device);
+        RegisterComponents();
+    }
+
+    /// <summary>Epsilon of the masked softmax's denominator (training mode).</summary>
+    public const double MaskedSoftmaxEps = 1e-6;
+
+    public Tensor Forward(Tensor x, AttentionContext ctx, KvCache.Layer? cache)
+    {
+        using var scope = NewDisposeScope();
+        long B = x.shape[0], T = x.shape[1];
+        var q = q_proj.forward(x).view(B, T, _heads, _headDim).transpose(1, 2);   // [B, H, T, Dh]
+        var k = k_proj.forward(x).view(B, T, _kvHeads, _headDim).transpose(1, 2); // [B, KvH, T, Dh]
+        var v = v_proj.forward(x).view(B, T, _kvHeads, _headDim).transpose(1, 2); // [B, KvH, T, Dh]
+        q = Rope.Apply(q, ctx.Cos, ctx.Sin);
+        k = Rope.Apply(k, ctx.Cos, ctx.Sin);
+
+        int past = cache?.Length ?? 0;
+        Tensor keysValid;
+        if (cache != null) (k, v, keysValid) = KvCache.Append(cache, k, v, ctx.QueryValid); // [B, KvH, L, Dh]
+        else keysValid = ctx.QueryValid;
+
+        if (_kvHeads != _heads) { k = RepeatKv(k); v = RepeatKv(v); }              // [B, H, L, Dh]
+        var mask = ctx.Mask(past, keysValid, out bool isCausal);
+
+        if (ctx.CaptureLastQuery) ctx.Captured = LastQueryAttention(q, k, mask, isCausal).DetachFromDisposeScope();
+
+        Tensor o = ctx.SoftKeep is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, isCausal)
+            : MaskedSoftmaxAttention(q, k, v, mask, isCausal, past, ctx);          // [B, H, T, Dh]
+        o = o.transpose(1, 2).reshape(B, T, _heads * _headDim);                     // [B, T, H*Dh]
+        return o_proj.forward(o).MoveToOuterDisposeScope();
+    }
+
+    private Tensor RepeatKv(Tensor kv)
+    {
+        long B = kv.shape[0], L = kv.shape[2];
+        int rep = _heads / _kvHeads;
+        return kv.unsqueeze(2).expand(B, _kvHeads, rep, L, _headDim).reshape(B, _heads, L, _headDim);
+    }
+
+    /// <summary>Boolean "may attend" [B|1, 1, Tq, Tk] whatever form the mask took.</summary>
+    private static Tensor Allowed(Tensor? mask, bool isCausal, long tq, long tk, int past, Device device)
+    {
+        if (mask is not null) return mask;
+        var qpos = arange(past, past + tq, ScalarType.Int64, device).unsqueeze(1);
+        var kpos = arange(0, tk, ScalarType.Int64, device).unsqueeze(0);
+        return (isCausal ? kpos.le(qpos) : ones(tq, tk, ScalarType.Bool, device)).view(1, 1, tq, tk);
+    }
+
+    /// <summary>softmax(q k^T / sqrt(d)) of the last query row, averaged over heads: [B, Tk] fp32.</summary>
+    private Tensor LastQueryAttention(Tensor q, Tensor k, Tensor? mask, bool isCausal)
+    {
+        long tq = q.shape[2], tk = k.shape[2];
+        int past = (int)(tk - tq);
+        var qLast = q.narrow(2, tq - 1, 1).to(ScalarType.Float32);                 // [B, H, 1, Dh]
+        var scores = matmul(qLast, k.to(ScalarType.Float32).transpose(2, 3)) / Math.Sqrt(_headDim); // [B, H, 1, Tk]
+        var allowed = Allowed(mask, isCausal, tq, tk, past, q.device).narrow(2, tq - 1, 1);
+        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        return scores.softmax(-1).mean([1]).squeeze(1);                             // [B, Tk]
+    }
+
+    /// <summary>
+    /// LVPruning's training attention (paper eq. 7-9): A_bar = QK^T/sqrt(d) + causal/padding mask;
+    /// A_hat[i,j] = exp(A_bar[i,j]) M[i,j] / sum_k exp(A_bar[i,k]) M[i,k] with M[i,j] = 1 when i == j
+    /// or j is text, else D[j]. Row max subtracted before exp; epsilon in the denominator. fp32.
+    /// </summary>
+    private Tensor MaskedSoftmaxAttention(Tensor q, Tensor k, Tensor v, Tensor? mask, bool isCausal, int past, AttentionContext ctx)
+    {
+        long tq = q.shape[2], tk = k.shape[2];
+        if (ctx.SoftKeep!.shape[1] != tk)
+            throw new InvalidOperationException("training-mode keep weights need the whole sequence in one pass (no KV cache)");
+        var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(2, 3)) / Math.Sqrt(_headDim); // [B, H, Tq, Tk]
+        var allowed = Allowed(mask, isCausal, tq, tk, past, q.device);
+        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        var rowMax = scores.amax([-1], keepdim: true).detach();
+        var e = (scores - rowMax).exp();                                                   // [B, H, Tq, Tk]
+        // M [B, 1, Tq, Tk]: D[j] on image keys except the diagonal, 1 elsewhere.
+        var eye = arange(past, past + tq, ScalarType.Int64, q.device).unsqueeze(1)
+                  .eq(arange(0, tk, ScalarType.Int64, q.device).unsqueeze(0));             // [Tq, Tk]
+        var d = ctx.SoftKeep.to(ScalarType.Float32).unsqueeze(1).unsqueeze(1);             // [B, 1, 1, Tk]
+        var imageKey = ctx.KeyIsImage!.unsqueeze(1).unsqueeze(1);                          // [B, 1, 1, Tk]
+        var m = where(imageKey.logical_and(eye.logical_not().view(1, 1, tq, tk)), d, ones_like(d));
+        var weighted = e * m;
+        var p = weighted / (weighted.sum([-1], keepdim: true) + MaskedSoftmaxEps);
+        return matmul(p.to(v.dtype), v);                                                   // [B, H, Tq, Dh]
+    }
+}

@@ -1,0 +1,109 @@
+using LVPrune.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LVPrune.Models;
+
+/// <summary>Which positions get logits: all present at the end, only the last, or none.</summary>
+public enum LogitsMode { All, Last, None }
+
+/// <summary>A forward pass's results. Logits are fp32 over the tokens still present.</summary>
+public sealed record LlavaForwardResult(Tensor? Logits, Tensor? ImageFeatures, DecoderOutput Decoder);
+
+/// <summary>
+/// transformers' LlavaForConditionalGeneration in the llava-hf key layout: vision_tower (CLIP),
+/// multi_modal_projector, language_model (LLaMA). The image features replace the image tokens
+/// of the prompt; the language model then runs with explicit positions and optional pruning.
+/// </summary>
+public sealed class LlavaForConditionalGeneration : nn.Module
+{
+    public readonly ClipVisionModel vision_tower;
+    public readonly LlavaMultiModalProjector multi_modal_projector;
+    public readonly LlamaForCausalLM language_model;
+
+    public LlavaConfig Config { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+
+    public LlavaForConditionalGeneration(LlavaConfig config, ScalarType dtype, Device? device = null) : base(nameof(LlavaForConditionalGeneration))
+    {
+        Config = config;
+        DType = dtype;
+        Device = device ?? CPU;
+        vision_tower = new ClipVisionModel(config.VisionConfig, dtype, Device);
+        multi_modal_projector = new LlavaMultiModalProjector(config, dtype, Device);
+        language_model = new LlamaForCausalLM(config, dtype, Device);
+        RegisterComponents();
+    }
+
+    public LlamaModel Decoder => language_model.model;
+
+    /// <summary>Projected image features [B, N, D_text] for preprocessed pixels [B, 3, H, W].</summary>
+    public Tensor ImageFeatures(Tensor pixelValues)
+    {
+        using var scope = NewDisposeScope();
+        var h = vision_tower.vision_model.HiddenState(pixelValues.to(DType, Device), Config.VisionLayersToRun); // [B, 1+N, Dv]
+        if (Config.VisionFeatureSelectStrategy == "default") h = h.narrow(1, 1, h.shape[1] - 1);             // drop the class token
+        return multi_modal_projector.forward(h).MoveToOuterDisposeScope();                                    // [B, N, Dt]
+    }
+
+    /// <summary>Token embeddings with the image features scattered into the image positions.</summary>
+    public Tensor InputsEmbeds(LlavaBatch batch, Tensor? imageFeatures)
+    {
+        using var scope = NewDisposeScope();
+        var ids = batch.InputIds.to(Device);
+        var isImage = batch.ImageMask.to(Device);
+        var embeds = Decoder.embed_tokens.forward(ids.masked_fill(isImage, 0)); // [B, T, D]
+        if (imageFeatures is not null)
+            embeds = embeds.masked_scatter(isImage.unsqueeze(-1), imageFeatures.to(embeds.dtype));
+        return embeds.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs the prompt: vision tower, projector, and the decoder with optional pruning, appending to
+    /// <paramref name="cache"/> when given. Logits only where asked (the LM head is the costliest
+    /// single matrix for short prompts).
+    /// </summary>
+    public LlavaForwardResult Forward(LlavaBatch batch, ITokenSelector? selector = null, KvCache? cache = null, LogitsMode logits = LogitsMode.All)
+    {
+        using var scope = NewDisposeScope();
+        var features = batch.PixelValues is null ? null : ImageFeatures(batch.PixelValues);
+        var embeds = InputsEmbeds(batch, features);
+        var tokens = batch.TokenState(Device);
+        var output = Decoder.Forward(embeds, tokens, cache, selector, batch.HasPadding);
+        var result = new LlavaForwardResult(ComputeLogits(output.Hidden, logits), features?.MoveToOuterDisposeScope(), output);
+        result.Logits?.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>One decoding step: new token ids [B, 1] at positions [B, 1], on the cache.</summary>
+    public Tensor DecodeStep(Tensor nextIds, Tensor positions, KvCache cache, bool hasPadding)
+    {
+        using var scope = NewDisposeScope();
+        long B = nextIds.shape[0];
+        var embeds = Decoder.embed_tokens.forward(nextIds.to(Device));
+        var tokens = new TokenState
+        {
+            PositionIds = positions.to(Device),
+            Valid = ones([B, 1], ScalarType.Bool, Device),
+            ImageIndex = full([B, 1], -1L, ScalarType.Int64, Device),
+            Guide = zeros([B, 1], ScalarType.Bool, Device),
+            OriginalIndex = full([B, 1], -1L, ScalarType.Int64, Device),
+        };
+        var output = Decoder.Forward(embeds, tokens, cache, null, hasPadding);
+        return language_model.Logits(output.Hidden).MoveToOuterDisposeScope(); // [B, 1, V]
+    }
+
+    private Tensor? ComputeLogits(Tensor hidden, LogitsMode mode) => mode switch
+    {
+        LogitsMode.All => language_model.Logits(hidden),
+        LogitsMode.Last => language_model.Logits(hidden.narrow(1, hidden.shape[1] - 1, 1)),
+        _ => null,
+    };
+
+    /// <summary>Sets every parameter's requires_grad.</summary>
+    public void SetTrainable(bool trainable)
+    {
+        foreach (var p in parameters()) p.requires_grad = trainable;
+    }
+}
