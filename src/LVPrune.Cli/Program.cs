@@ -1,2 +1,3 @@
-using TorchSharp;
-Console.WriteLine(torch.ones(2, 3).to(torch.bfloat16).sum().ToSingle());
+using LVPrune.Cli;
+
+return CliApp.Run(args);

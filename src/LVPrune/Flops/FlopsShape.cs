@@ -119,4 +119,38 @@ public sealed record FlopsShape
         LmHeadDim = 128,
         Vocab = 32000,
     };
+
+    /// <summary>The shape of a model described by a llava config.json; decision modules at
+    /// <paramref name="decisionLayers"/> (default: the relative depths of the paper).</summary>
+    public static FlopsShape From(Checkpoints.LlavaConfig c, IReadOnlyList<int>? decisionLayers = null, Pruning.DecisionModuleConfig? module = null)
+    {
+        var v = c.VisionConfig;
+        var t = c.TextConfig;
+        return new FlopsShape
+        {
+            VisionLayers = c.VisionLayersToRun,
+            VisionWidth = v.HiddenSize,
+            VisionMlpWidth = v.IntermediateSize,
+            VisionHeads = v.NumAttentionHeads,
+            VisionPatchSize = v.PatchSize,
+            VisionImageSize = v.ImageSize,
+            VisionChannels = v.NumChannels,
+            VisionClassToken = true,
+            ProjectorIn = v.HiddenSize,
+            ProjectorHidden = t.HiddenSize,
+            ProjectorOut = t.HiddenSize,
+            LmLayers = t.NumHiddenLayers,
+            LmHidden = t.HiddenSize,
+            LmIntermediate = t.IntermediateSize,
+            LmHeads = t.NumAttentionHeads,
+            LmKvHeads = t.KvHeads,
+            LmHeadDim = t.HeadDimension,
+            Vocab = t.VocabSize,
+            DecisionWidth = module?.Width,
+            DecisionBlocks = module?.Blocks ?? 2,
+            DecisionHeads = module?.Heads ?? 8,
+            DecisionFfnWidth = module is null ? null : module.FfnMultiplier * module.Width,
+            DecisionAfterLayers = decisionLayers ?? Pruning.KeepRatios.DefaultLayers(t.NumHiddenLayers),
+        };
+    }
 }

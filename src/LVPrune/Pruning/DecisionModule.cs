@@ -1,0 +1,34 @@
+using LVPrune.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LVPrune.Pruning;
+
+/// <summary>
+/// An LVPruning decision module: cross-attention blocks in sequence (vision queries, text keys and
+/// values), then gamma = W x (Linear(C, 2)): column 0 scores "keep", column 1 "drop".
+/// </summary>
+public sealed class DecisionModule : nn.Module
+{
+    private readonly ModuleList<CrossAttentionBlock> blocks;
+    private readonly Linear score;
+
+    public DecisionModule(DecisionModuleConfig c, ScalarType dtype, Device? device) : base(nameof(DecisionModule))
+    {
+        c.Validate();
+        blocks = new ModuleList<CrossAttentionBlock>();
+        for (int i = 0; i < c.Blocks; i++) blocks.Add(new CrossAttentionBlock(c, dtype, device));
+        score = new Linear(c.Width, 2, true, dtype, device);
+        RegisterComponents();
+    }
+
+    /// <summary>gamma [B, Nv, 2] in fp32 for vision tokens [B, Nv, C] given text [B, Nt, C] and its mask [B, Nt].</summary>
+    public Tensor Forward(Tensor vision, Tensor text, Tensor textMask)
+    {
+        using var scope = NewDisposeScope();
+        var o = vision;
+        foreach (var block in blocks) o = block.Forward(o, text, textMask);
+        return score.forward(o).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,43 @@
+using LVPrune.Models;
+using static TorchSharp.torch;
+
+namespace LVPrune.Pruning;
+
+/// <summary>
+/// The keep-ratio loss (paper eq. 12): L_ratio = (1/S) sum_s (rho_s - mean_{i in I_V} D_s[i])^2 per
+/// sample, then the batch mean. MSE by default; the Huber (smooth-L1, beta = 0.5) variant the
+/// paper's text mentions is an option.
+/// </summary>
+public static class RatioLoss
+{
+    /// <param name="stages">training-mode stage outcomes (SoftKeep [B, T] over the unpruned sequence)</param>
+    /// <param name="isImage">image-token positions [B, T]</param>
+    /// <param name="targets">rho_s per stage</param>
+    public static Tensor Compute(IReadOnlyList<StageOutcome> stages, Tensor isImage, IReadOnlyList<double> targets, bool huber = false, double beta = 0.5)
+    {
+        if (stages.Count != targets.Count) throw new ArgumentException($"{stages.Count} stages but {targets.Count} targets");
+        using var scope = NewDisposeScope();
+        var image = isImage.to(ScalarType.Float32);
+        var count = image.sum([1]).clamp_min(1);                               // [B]
+        Tensor total = zeros(isImage.shape[0], ScalarType.Float32, isImage.device);
+        for (int s = 0; s < stages.Count; s++)
+        {
+            var d = stages[s].SoftKeep ?? throw new ArgumentException("ratio loss needs training-mode (soft) decisions");
+            var rate = (d * image).sum([1]) / count;                           // [B] kept fraction of the vision tokens
+            var diff = rate - targets[s];
+            total = total + (huber
+                ? where(diff.abs().lt(beta), 0.5 * diff.pow(2) / beta, diff.abs() - 0.5 * beta)
+                : diff.pow(2));
+        }
+        return (total / stages.Count).mean().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Kept fraction of the vision tokens at each stage, averaged over the batch (for logs).</summary>
+    public static double[] KeepRates(IReadOnlyList<StageOutcome> stages, Tensor isImage)
+    {
+        using var scope = NewDisposeScope();
+        var image = isImage.to(ScalarType.Float32);
+        var count = image.sum([1]).clamp_min(1);
+        return stages.Select(s => ((s.SoftKeep!.detach() * image).sum([1]) / count).mean().ToDouble()).ToArray();
+    }
+}

@@ -1,0 +1,17 @@
+using static TorchSharp.torch;
+
+namespace LVPrune.Training;
+
+/// <summary>Next-token cross-entropy on the supervised (answer) tokens, as LLaVA's instruction tuning:
+/// logits at t predict the label at t+1; positions labelled -100 are ignored; mean over supervised tokens.</summary>
+public static class CausalLmLoss
+{
+    public static Tensor Compute(Tensor logits, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        long V = logits.shape[2];
+        var shiftLogits = logits.narrow(1, 0, logits.shape[1] - 1).reshape(-1, V).to(ScalarType.Float32); // [B*(T-1), V]
+        var shiftLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1).to(logits.device);            // [B*(T-1)]
+        return nn.functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: -100).MoveToOuterDisposeScope();
+    }
+}
