@@ -47,7 +47,7 @@ public static class LlavaGenerator
             var last = model.language_model.Logits(output.Hidden.narrow(1, output.Hidden.shape[1] - 1, 1)); // [B, 1, V]
             next = sampler.Next(last.squeeze(1)).MoveToOuterDisposeScope();                              // [B]
             positions = batch.NextPositions().to(model.Device).MoveToOuterDisposeScope();               // [B, 1]
-            foreach (var s in output.Stages) s.Tokens.MoveToOuterDisposeScope();
+            output.MoveToOuterDisposeScope();
             stages = output.Stages;
         }
         double prefill = sw.Elapsed.TotalSeconds;

@@ -7,7 +7,31 @@ namespace LVPrune.Models;
 
 /// <summary>What a decoder pass returns: final normed hidden states of the tokens still present,
 /// their per-token state, and what each pruning stage decided.</summary>
-public sealed record DecoderOutput(Tensor Hidden, TokenState Tokens, IReadOnlyList<StageOutcome> Stages);
+public sealed record DecoderOutput(Tensor Hidden, TokenState Tokens, IReadOnlyList<StageOutcome> Stages)
+{
+    /// <summary>Every distinct tensor the output holds (stages may share a TokenState).</summary>
+    public IEnumerable<Tensor> Tensors()
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var all = new List<Tensor> { Hidden };
+        all.AddRange(Tokens.Tensors());
+        foreach (var s in Stages)
+        {
+            all.AddRange(s.Tokens.Tensors());
+            if (s.SoftKeep is not null) all.Add(s.SoftKeep);
+        }
+        return all.Where(seen.Add);
+    }
+
+    /// <summary>Moves every tensor of this output that belongs to the current dispose scope one scope out,
+    /// each once; <paramref name="keep"/> lists tensors owned elsewhere (the caller's inputs).</summary>
+    public DecoderOutput MoveToOuterDisposeScope(IEnumerable<Tensor>? keep = null)
+    {
+        var skip = new HashSet<Tensor>(keep ?? [], ReferenceEqualityComparer.Instance);
+        foreach (var t in Tensors()) if (!skip.Contains(t)) t.MoveToOuterDisposeScope();
+        return this;
+    }
+}
 
 /// <summary>One pruning stage's outcome: the layer, the tokens alive after it, and (training) D.</summary>
 public sealed record StageOutcome(int Layer, TokenState Tokens, Tensor? SoftKeep);
@@ -49,6 +73,7 @@ public sealed class LlamaModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var h = inputsEmbeds;
+        var inputTokens = tokens;
         var stages = new List<StageOutcome>();
         IReadOnlyList<int> stageLayers = selector?.Layers ?? [];
         int stage = 0;
@@ -83,10 +108,7 @@ public sealed class LlamaModel : nn.Module
         if (stage < stageLayers.Count)
             throw new LVPruneException($"pruning layer {stageLayers[stage]} is outside the model's {layers.Count} decoder layers");
         h = norm.forward(h);
-        h.MoveToOuterDisposeScope();
-        tokens.MoveToOuterDisposeScope();
-        foreach (var s in stages) { s.Tokens.MoveToOuterDisposeScope(); s.SoftKeep?.MoveToOuterDisposeScope(); }
-        return new DecoderOutput(h, tokens, stages);
+        return new DecoderOutput(h, tokens, stages).MoveToOuterDisposeScope(keep: inputTokens.Tensors());
     }
 
     private AttentionContext MakeContext(TokenState tokens, bool hasPadding, Tensor? softKeep)

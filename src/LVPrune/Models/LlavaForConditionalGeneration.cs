@@ -71,7 +71,7 @@ public sealed class LlavaForConditionalGeneration : nn.Module
         var embeds = InputsEmbeds(batch, features);
         var tokens = batch.TokenState(Device);
         var output = Decoder.Forward(embeds, tokens, cache, selector, batch.HasPadding);
-        var result = new LlavaForwardResult(ComputeLogits(output.Hidden, logits), features?.MoveToOuterDisposeScope(), output);
+        var result = new LlavaForwardResult(ComputeLogits(output.Hidden, logits), features?.MoveToOuterDisposeScope(), output.MoveToOuterDisposeScope());
         result.Logits?.MoveToOuterDisposeScope();
         return result;
     }

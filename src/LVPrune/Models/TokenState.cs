@@ -35,15 +35,16 @@ public sealed class TokenState : IDisposable
         OriginalIndex = OriginalIndex.gather(1, index),
     };
 
+    public IEnumerable<Tensor> Tensors() => [PositionIds, Valid, ImageIndex, Guide, OriginalIndex];
+
     public TokenState MoveToOuterDisposeScope()
     {
-        PositionIds.MoveToOuterDisposeScope(); Valid.MoveToOuterDisposeScope(); ImageIndex.MoveToOuterDisposeScope();
-        Guide.MoveToOuterDisposeScope(); OriginalIndex.MoveToOuterDisposeScope();
+        foreach (var t in Tensors()) t.MoveToOuterDisposeScope();
         return this;
     }
 
     public void Dispose()
     {
-        PositionIds.Dispose(); Valid.Dispose(); ImageIndex.Dispose(); Guide.Dispose(); OriginalIndex.Dispose();
+        foreach (var t in Tensors()) t.Dispose();
     }
 }

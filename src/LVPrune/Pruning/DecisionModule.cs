@@ -1,6 +1,5 @@
 using LVPrune.Models;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LVPrune.Pruning;
@@ -11,13 +10,13 @@ namespace LVPrune.Pruning;
 /// </summary>
 public sealed class DecisionModule : nn.Module
 {
-    private readonly ModuleList<CrossAttentionBlock> blocks;
+    private readonly TorchSharp.Modules.ModuleList<CrossAttentionBlock> blocks;
     private readonly Linear score;
 
     public DecisionModule(DecisionModuleConfig c, ScalarType dtype, Device? device) : base(nameof(DecisionModule))
     {
         c.Validate();
-        blocks = new ModuleList<CrossAttentionBlock>();
+        blocks = new TorchSharp.Modules.ModuleList<CrossAttentionBlock>();
         for (int i = 0; i < c.Blocks; i++) blocks.Add(new CrossAttentionBlock(c, dtype, device));
         score = new Linear(c.Width, 2, true, dtype, device);
         RegisterComponents();

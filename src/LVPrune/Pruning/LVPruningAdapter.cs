@@ -4,7 +4,6 @@ using System.Text.Json;
 using LVPrune.Checkpoints;
 using LVPrune.Models;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LVPrune.Pruning;
@@ -53,7 +52,7 @@ public sealed class LVPruningAdapter : nn.Module
     public const string KeyPrefix = "lvpruning.";
     public const string Format = "lvpruning-adapter/1";
 
-    private readonly ModuleList<DecisionModule> stages;
+    private readonly TorchSharp.Modules.ModuleList<DecisionModule> stages;
 
     public DecisionModuleConfig ModuleConfig { get; }
     public IReadOnlyList<int> Layers { get; }
@@ -76,7 +75,7 @@ public sealed class LVPruningAdapter : nn.Module
         TrainingKeep = trainingKeep.ToArray();
         Base = baseIdentity;
         DType = dtype;
-        stages = new ModuleList<DecisionModule>();
+        stages = new TorchSharp.Modules.ModuleList<DecisionModule>();
         foreach (var _ in layers) stages.Add(new DecisionModule(moduleConfig, dtype, device));
         RegisterComponents();
     }

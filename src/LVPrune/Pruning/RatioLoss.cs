@@ -1,3 +1,4 @@
+using TorchSharp;
 using LVPrune.Models;
 using static TorchSharp.torch;
 

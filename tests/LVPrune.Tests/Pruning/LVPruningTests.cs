@@ -22,7 +22,7 @@ public class LVPruningTests
         }
     }
 
-    private static LlavaBatch Batch(Checkpoints.LlavaConfig cfg, int n = 2) =>
+    private static LlavaBatch Batch(LVPrune.Checkpoints.LlavaConfig cfg, int n = 2) =>
         TinyModels.Batch(cfg, Enumerable.Range(0, n).Select(i => TinyModels.Prompt(30 + i, 2 + i, 4 + 2 * i)).ToList(), TinyModels.Pixels(n, 8));
 
     [Fact]
