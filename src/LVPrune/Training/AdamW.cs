@@ -1,0 +1,88 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LVPrune.Training;
+
+/// <summary>
+/// AdamW (Loshchilov and Hutter), the same update as torch.optim.AdamW: decoupled weight decay
+/// p -= lr * wd * p, then m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
+/// p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps). Written here (not TorchSharp's) so its
+/// state is a set of named tensors that checkpoints store in safetensors and restore exactly.
+/// Moments are kept in fp32 whatever the parameters' dtype.
+/// </summary>
+public sealed class AdamW : IDisposable
+{
+    private readonly (string Name, Parameter Param)[] _params;
+    private readonly Tensor[] _m, _v;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
+    public double Eps { get; init; } = 1e-8;
+    public double WeightDecay { get; init; } = 0.0;
+    public long Step { get; private set; }
+
+    public AdamW(IEnumerable<(string Name, Parameter Param)> parameters)
+    {
+        _params = parameters.ToArray();
+        _m = _params.Select(p => zeros(p.Param.shape, ScalarType.Float32, p.Param.device).DetachFromDisposeScope()).ToArray();
+        _v = _params.Select(p => zeros(p.Param.shape, ScalarType.Float32, p.Param.device).DetachFromDisposeScope()).ToArray();
+    }
+
+    public IReadOnlyList<(string Name, Parameter Param)> Parameters => _params;
+
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in _params) p.grad?.zero_();
+    }
+
+    public void Update(double lr)
+    {
+        Step++;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double bc1 = 1 - Math.Pow(Beta1, Step), bc2 = 1 - Math.Pow(Beta2, Step);
+        for (int i = 0; i < _params.Length; i++)
+        {
+            var p = _params[i].Param;
+            if (p.grad is null) continue;
+            var g = p.grad.to(ScalarType.Float32);
+            var w = p.to(ScalarType.Float32);
+            if (WeightDecay != 0) w.mul_(1 - lr * WeightDecay);
+            _m[i].mul_(Beta1).add_(g, alpha: 1 - Beta1);
+            _v[i].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            var denom = (_v[i] / bc2).sqrt_().add_(Eps);
+            w.addcdiv_(_m[i], denom, value: -lr / bc1);
+            p.copy_(w);
+        }
+    }
+
+    /// <summary>Named state for a checkpoint: "m.{name}", "v.{name}" (the step goes in the JSON).</summary>
+    public Dictionary<string, Tensor> State()
+    {
+        var state = new Dictionary<string, Tensor>();
+        for (int i = 0; i < _params.Length; i++)
+        {
+            state["m." + _params[i].Name] = _m[i];
+            state["v." + _params[i].Name] = _v[i];
+        }
+        return state;
+    }
+
+    public void Restore(Func<string, Tensor> read, long step)
+    {
+        using var noGrad = no_grad();
+        for (int i = 0; i < _params.Length; i++)
+        {
+            using var m = read("m." + _params[i].Name);
+            using var v = read("v." + _params[i].Name);
+            _m[i].copy_(m);
+            _v[i].copy_(v);
+        }
+        Step = step;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _m) t.Dispose();
+        foreach (var t in _v) t.Dispose();
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LVPrune.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LVPrune.Training;
+
+/// <summary>One optimizer step's numbers, for the progress bar and the JSONL log.</summary>
+public sealed record TrainStepLog(long Step, long TotalSteps, int Epoch, double Loss, double LearningRate, double GradNorm,
+                                  double SamplesPerSecond, double EtaSeconds, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>
+/// The training loop shared by base-model training and LVPruning adapters: seeded data order per
+/// epoch, micro-batches with gradient accumulation, gradient-norm clipping, AdamW with warm-up and
+/// cosine decay, a JSONL log of every step, atomic resumable checkpoints. A resumed run reproduces
+/// the uninterrupted one exactly: the data position, optimizer moments and the objective's random
+/// draws all derive from the step number.
+/// </summary>
+public static class Trainer
+{
+    public const string LogName = "train_log.jsonl";
+
+    public static long TotalSteps(int samples, TrainerOptions o)
+    {
+        long perEpoch = samples / ((long)o.BatchSize * o.GradAccum);
+        if (perEpoch == 0) throw new LVPruneException($"{samples} samples are fewer than one step's batch ({o.BatchSize} x {o.GradAccum})");
+        long total = perEpoch * o.Epochs;
+        return o.MaxSteps is { } max ? Math.Min(max, total) : total;
+    }
+
+    /// <summary>Runs to the end (or to cancellation, after a checkpoint) and returns the last step reached.</summary>
+    public static long Run(ITrainingObjective objective, TrainingSet data, TrainerOptions o, string checkpointDir, bool resume,
+                           CancellationToken cancel, Action<TrainStepLog>? onStep = null, TextWriter? log = null)
+    {
+        o.Validate();
+        long total = TotalSteps(data.Count, o);
+        long perEpoch = data.Count / ((long)o.BatchSize * o.GradAccum);
+        var schedule = new LrSchedule(o.LearningRate, total, o.WarmupRatio);
+        using var optimizer = new AdamW(objective.Trainable) { WeightDecay = o.WeightDecay };
+        long start = 0;
+        var meta = new TrainCheckpoint
+        {
+            TotalSteps = total, Objective = objective.Kind, Identity = objective.Identity,
+            Data = Path.GetFullPath(data.Source), DataCount = data.Count, Options = o,
+        };
+        string logPath = Path.Combine(checkpointDir, LogName);
+        if (resume)
+        {
+            var saved = TrainCheckpoint.Read(checkpointDir);
+            if (saved.Identity != meta.Identity)
+                throw new LVPruneException($"{checkpointDir}: checkpoint is for another model or objective ({saved.Objective}: {saved.Identity}), not ({meta.Objective}: {meta.Identity})");
+            if (saved.DataCount != meta.DataCount || saved.Options with { MaxSteps = null, SaveEvery = 0 } != o with { MaxSteps = null, SaveEvery = 0 })
+                throw new LVPruneException($"{checkpointDir}: checkpoint was made with other data or options ({saved.DataCount} samples); resume with the same --data and options");
+            saved.Restore(checkpointDir, objective.Trainable, optimizer);
+            start = saved.Step;
+            if (File.Exists(logPath))
+            {
+                var kept = File.ReadAllLines(logPath).Where(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64() <= start);
+                AtomicFile.WriteAllText(logPath, string.Concat(kept.Select(l => l + "\n")));
+            }
+            log?.WriteLine($"resumed from step {start} of {total}");
+        }
+        else
+        {
+            if (TrainCheckpoint.Exists(checkpointDir))
+                throw new LVPruneException($"{checkpointDir} already holds a training checkpoint; pass --resume to continue it or choose another folder");
+            Directory.CreateDirectory(checkpointDir);
+            File.WriteAllText(logPath, "");
+        }
+
+        var sw = Stopwatch.StartNew();
+        long samplesDone = 0;
+        using var logFile = new StreamWriter(logPath, append: true);
+        for (long step = start; step < total; step++)
+        {
+            int epoch = (int)(step / perEpoch);
+            var order = EpochOrder(data.Count, o.Seed, epoch);
+            optimizer.ZeroGrad();
+            double lossSum = 0;
+            var metricSums = new Dictionary<string, double>();
+            for (int micro = 0; micro < o.GradAccum; micro++)
+            {
+                using var scope = NewDisposeScope();
+                long offset = ((step % perEpoch) * o.GradAccum + micro) * o.BatchSize;
+                var indices = Enumerable.Range(0, o.BatchSize).Select(i => order[offset + i]).ToList();
+                using var batch = data.Batch(indices);
+                var (loss, metrics) = objective.Compute(batch, step * o.GradAccum + micro);
+                (loss / o.GradAccum).backward();
+                lossSum += loss.ToDouble() / o.GradAccum;
+                foreach (var (k, v) in metrics) metricSums[k] = metricSums.GetValueOrDefault(k) + v / o.GradAccum;
+            }
+            double norm = ClipGradients(objective.Trainable, o.ClipNorm);
+            double lr = schedule.At(step);
+            optimizer.Update(lr);
+            samplesDone += (long)o.BatchSize * o.GradAccum;
+            double rate = samplesDone / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
+            var entry = new TrainStepLog(step + 1, total, epoch, lossSum, lr, norm, rate,
+                                         (total - step - 1) * o.BatchSize * o.GradAccum / Math.Max(1e-9, rate), metricSums);
+            logFile.WriteLine(JsonSerializer.Serialize(LogLine(entry)));
+            logFile.Flush();
+            onStep?.Invoke(entry);
+            bool last = step + 1 == total;
+            if (last || cancel.IsCancellationRequested || (o.SaveEvery > 0 && (step + 1) % o.SaveEvery == 0))
+                TrainCheckpoint.Write(checkpointDir, meta with { Step = step + 1 }, objective.Trainable, optimizer);
+            if (cancel.IsCancellationRequested && !last)
+            {
+                log?.WriteLine($"interrupted: checkpoint written at step {step + 1} in {checkpointDir} (continue with --resume)");
+                throw new OperationCanceledException(cancel);
+            }
+        }
+        foreach (var (_, p) in objective.Trainable) p.grad?.Dispose();
+        return total;
+    }
+
+    private static Dictionary<string, object> LogLine(TrainStepLog e)
+    {
+        var line = new Dictionary<string, object>
+        {
+            ["step"] = e.Step, ["epoch"] = e.Epoch, ["loss"] = e.Loss, ["lr"] = e.LearningRate,
+            ["grad_norm"] = e.GradNorm, ["samples_per_s"] = Math.Round(e.SamplesPerSecond, 2),
+        };
+        foreach (var (k, v) in e.Metrics) line[k] = v;
+        return line;
+    }
+
+    /// <summary>The data order of an epoch: a Fisher-Yates shuffle seeded by (seed, epoch).</summary>
+    public static int[] EpochOrder(int count, long seed, int epoch)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        var rng = new Random(unchecked((int)(seed * 7919 + epoch * 104729 + 17)));
+        for (int i = count - 1; i > 0; i--)
+        {
+            int j = rng.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    /// <summary>torch.nn.utils.clip_grad_norm_: scales all gradients by max/(norm + 1e-6) when the global L2 norm exceeds max.</summary>
+    public static double ClipGradients(IReadOnlyList<(string Name, Parameter Param)> parameters, double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var grads = parameters.Select(p => p.Param.grad).Where(g => g is not null).Select(g => g!).ToList();
+        if (grads.Count == 0) return 0;
+        var total = stack(grads.Select(g => g.to(ScalarType.Float32).pow(2).sum()).ToArray()).sum().sqrt().ToDouble();
+        if (maxNorm > 0 && total > maxNorm)
+        {
+            double coef = maxNorm / (total + 1e-6);
+            foreach (var g in grads) g.mul_(coef);
+        }
+        return total;
+    }
+}
