@@ -15,7 +15,7 @@ public static class CliApp
         var root = new RootCommand("LVPrune: LLaVA-1.5 on TorchSharp with LVPruning, language-guided vision-token pruning.");
         foreach (var command in new[]
                  {
-                     ForwardCommand.Create(), InspectCommand.Create(), FlopsCommand.Create(),
+                     DemoCommand.Create(), GenerateCommand.Create(), EvalCommand.Create(), ToyDataCommand.Create(), TrainCommand.Create(), ForwardCommand.Create(), InspectCommand.Create(), FlopsCommand.Create(),
                  })
             root.Subcommands.Add(command);
         return root;
@@ -23,9 +23,10 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
+        using var redirect = CliIO.Redirect(stdout, stderr);
         var root = Build();
         var parse = root.Parse(args);
-        var err = stderr ?? Console.Error;
+        var err = CliIO.Err;
         if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
         {
             foreach (var e in parse.Errors) err.WriteLine($"error: {e.Message}");

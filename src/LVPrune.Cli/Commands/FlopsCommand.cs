@@ -29,17 +29,17 @@ public static class FlopsCommand
             int textTokens = r.GetValue(text);
             if (textTokens < 1) throw new LVPruneException($"--text-tokens must be >= 1, got {textTokens}");
             var report = FlopsModel.Compute(shape, textTokens, ratios);
-            if (r.GetValue(json)) { Console.Out.WriteLine(report.ToJson()); return 0; }
+            if (r.GetValue(json)) { CliIO.Out.WriteLine(report.ToJson()); return 0; }
             var baseline = ratios is null ? null : FlopsModel.Compute(shape, textTokens);
-            Console.Out.WriteLine($"total           {report.TotalTflops,8:F3} TFLOPs" +
+            CliIO.Out.WriteLine($"total           {report.TotalTflops,8:F3} TFLOPs" +
                                   (baseline is null ? "" : $"   ({100 * (report.TotalTflops / baseline.TotalTflops - 1):+0.0;-0.0}% vs no pruning, {baseline.TotalTflops:F3})"));
             var p = report.Parts;
-            Console.Out.WriteLine($"  vision tower    {p.VisionTower,8:F3}");
-            Console.Out.WriteLine($"  projector       {p.Projector,8:F3}");
-            Console.Out.WriteLine($"  language model  {p.LanguageModel,8:F3}");
-            Console.Out.WriteLine($"  decision mods   {p.DecisionModules,8:F3}");
-            Console.Out.WriteLine($"  lm head         {p.LmHead,8:F3}");
-            Console.Out.WriteLine($"tokens per layer: {string.Join(" ", report.TokensPerLayer)}");
+            CliIO.Out.WriteLine($"  vision tower    {p.VisionTower,8:F3}");
+            CliIO.Out.WriteLine($"  projector       {p.Projector,8:F3}");
+            CliIO.Out.WriteLine($"  language model  {p.LanguageModel,8:F3}");
+            CliIO.Out.WriteLine($"  decision mods   {p.DecisionModules,8:F3}");
+            CliIO.Out.WriteLine($"  lm head         {p.LmHead,8:F3}");
+            CliIO.Out.WriteLine($"tokens per layer: {string.Join(" ", report.TokensPerLayer)}");
             return 0;
         });
         return cmd;

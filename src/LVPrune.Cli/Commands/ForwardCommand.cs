@@ -29,13 +29,13 @@ public static class ForwardCommand
             var planPath = r.GetValue(plan);
             if (planPath is not null && spec.Method != PruningMethod.None)
                 throw new LVPruneException("give --keep-plan or a pruning method, not both");
-            using var m = CommonOptions.LoadModel(r.GetValue(model)!, r.GetValue(dtype), r.GetValue(device), Console.Error);
+            using var m = CommonOptions.LoadModel(r.GetValue(model)!, r.GetValue(dtype), r.GetValue(device), CliIO.Err);
             var selector = planPath is not null
                 ? KeepPlan.Load(planPath, m.Decoder.LayerCount, m.Config.ImageTokens)
                 : spec.CreateSelector(m);
             var tensors = ForwardDump.Run(m, r.GetValue(inputs)!, selector, r.GetValue(generate));
             Safetensors.Save(r.GetValue(output)!, tensors);
-            Console.Error.WriteLine($"wrote {r.GetValue(output)}: {string.Join(", ", tensors.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))}");
+            CliIO.Err.WriteLine($"wrote {r.GetValue(output)}: {string.Join(", ", tensors.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))}");
             return 0;
         });
         return cmd;

@@ -15,8 +15,8 @@ public static class InspectCommand
         cmd.SetAction(r =>
         {
             var info = CheckpointInfo.Read(CommonOptions.ResolveModel(r.GetValue(model)));
-            if (r.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
-            else Console.Out.Write(info.ToText());
+            if (r.GetValue(json)) CliIO.Out.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+            else CliIO.Out.Write(info.ToText());
             return 0;
         });
         return cmd;

@@ -69,8 +69,10 @@ public static class FlopsModel
     /// <paramref name="keep"/> null nothing is pruned and no decision module runs; otherwise
     /// keep[s] is the fraction of the original vision tokens kept after decision stage s (one
     /// entry per <see cref="FlopsShape.DecisionAfterLayers"/>, in (0, 1], non-increasing).
+    /// <paramref name="decisionModules"/> false counts the pruning without LVPruning's modules
+    /// (random selection, FastV: the same removal at the same stages, no scoring network).
     /// </summary>
-    public static FlopsReport Compute(FlopsShape shape, int textTokens = 30, IReadOnlyList<double>? keep = null)
+    public static FlopsReport Compute(FlopsShape shape, int textTokens = 30, IReadOnlyList<double>? keep = null, bool decisionModules = true)
     {
         Validate(shape);
         if (textTokens < (keep is null ? 0 : 1))
@@ -89,7 +91,7 @@ public static class FlopsModel
             {
                 if (!(keep[s] > 0 && keep[s] <= 1))
                     throw new LVPruneException($"FLOPs: keep[{s}] = {keep[s]} is not in (0, 1]");
-                decision += DecisionModuleFlops(shape, alive, textTokens);
+                if (decisionModules) decision += DecisionModuleFlops(shape, alive, textTokens);
                 int kept = KeptVisionTokens(keep[s], visionTokens);
                 if (kept > alive)
                     throw new LVPruneException(

@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,6 +32,8 @@ public sealed class AdamW : IDisposable
 
     public void ZeroGrad()
     {
+        // Each .grad access makes a new wrapper: dispose them here rather than leave them to the finalizer thread.
+        using var scope = NewDisposeScope();
         foreach (var (_, p) in _params) p.grad?.zero_();
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using LVPrune.Models;
 using TorchSharp;
 using static TorchSharp.torch;

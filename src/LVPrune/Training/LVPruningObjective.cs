@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using System.Globalization;
 using LVPrune.Models;
 using LVPrune.Pruning;

@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using LVPrune.Models;
 using LVPrune.Pruning;
 using TorchSharp;

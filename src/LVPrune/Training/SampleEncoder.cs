@@ -18,12 +18,14 @@ public sealed class SampleEncoder
     private readonly LlavaTokenizer _tok;
     private readonly PromptTemplate _template;
     private readonly int _maxLength;
+    private readonly ImagePosition _position;
 
-    public SampleEncoder(LlavaTokenizer tokenizer, PromptTemplate template, int maxLength = 2048)
+    public SampleEncoder(LlavaTokenizer tokenizer, PromptTemplate template, int maxLength = 2048, ImagePosition position = ImagePosition.BeforeQuestion)
     {
         _tok = tokenizer;
         _template = template;
         _maxLength = maxLength;
+        _position = position;
     }
 
     public EncodedSample Encode(ConversationSample sample, string? imagePath, string source)
@@ -37,7 +39,7 @@ public sealed class SampleEncoder
                 throw new LVPruneException($"{source}: sample '{sample.Id}' turn {i}: expected human then gpt, got {turns[i].From} then {turns[i + 1].From}");
             string user = turns[i].Value;
             if (i == 0 && imagePath is not null)
-                user = Prompts.ImageToken + "\n" + user.Replace(Prompts.ImageToken, "").Trim();
+                user = PromptConfig.PlaceImage(user, _position);
             else user = user.Replace(Prompts.ImageToken, "").Trim();
             pairs.Add((user, turns[i + 1].Value.Trim()));
         }
@@ -72,7 +74,7 @@ public sealed class SampleEncoder
     /// <summary>The inference prompt for a question (the same ids the first turn gets in training).</summary>
     public long[] EncodePrompt(string question, bool withImage = true)
     {
-        string user = withImage ? Prompts.ImageToken + "\n" + question.Replace(Prompts.ImageToken, "").Trim() : question;
+        string user = withImage ? PromptConfig.PlaceImage(question, _position) : question;
         return _tok.Encode(Prompts.Format(_template, user)).Select(t => (long)t).ToArray();
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using TorchSharp.Modules;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LVPrune.Checkpoints;

@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using System.Diagnostics;
 using System.Text.Json;
 using LVPrune.Models;
@@ -31,7 +32,8 @@ public static class Trainer
 
     /// <summary>Runs to the end (or to cancellation, after a checkpoint) and returns the last step reached.</summary>
     public static long Run(ITrainingObjective objective, TrainingSet data, TrainerOptions o, string checkpointDir, bool resume,
-                           CancellationToken cancel, Action<TrainStepLog>? onStep = null, TextWriter? log = null)
+                           CancellationToken cancel, Action<TrainStepLog>? onStep = null, TextWriter? log = null,
+                           Action<long>? onCheckpoint = null)
     {
         o.Validate();
         long total = TotalSteps(data.Count, o);
@@ -102,14 +104,18 @@ public static class Trainer
             onStep?.Invoke(entry);
             bool last = step + 1 == total;
             if (last || cancel.IsCancellationRequested || (o.SaveEvery > 0 && (step + 1) % o.SaveEvery == 0))
+            {
                 TrainCheckpoint.Write(checkpointDir, meta with { Step = step + 1 }, objective.Trainable, optimizer);
+                onCheckpoint?.Invoke(step + 1);
+            }
             if (cancel.IsCancellationRequested && !last)
             {
                 log?.WriteLine($"interrupted: checkpoint written at step {step + 1} in {checkpointDir} (continue with --resume)");
                 throw new OperationCanceledException(cancel);
             }
         }
-        foreach (var (_, p) in objective.Trainable) p.grad?.Dispose();
+        using (NewDisposeScope())
+            foreach (var (_, p) in objective.Trainable) p.grad?.Dispose();
         return total;
     }
 

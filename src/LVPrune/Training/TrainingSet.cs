@@ -28,11 +28,11 @@ public sealed class TrainingSet
         Samples = samples; SkippedTextOnly = skipped; Source = source; _images = images; _mode = mode; _config = config; _padId = padId;
     }
 
-    public static TrainingSet Load(string jsonPath, string modelDir, LlavaConfig config, LlavaTokenizer tokenizer, PromptTemplate template,
+    public static TrainingSet Load(string jsonPath, string modelDir, LlavaConfig config, LlavaTokenizer tokenizer, PromptConfig prompt,
                                    ResizeMode mode, int maxLength, int? limit = null)
     {
         var samples = ConversationDataset.Load(jsonPath, requireImages: true);
-        var encoder = new SampleEncoder(tokenizer, template, maxLength);
+        var encoder = new SampleEncoder(tokenizer, prompt.TemplateKind, maxLength, prompt.ImagePosition);
         var encoded = new List<EncodedSample>();
         int skipped = 0;
         foreach (var s in samples)

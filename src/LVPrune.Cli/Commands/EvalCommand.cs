@@ -1,0 +1,49 @@
+using System.CommandLine;
+using LVPrune.Evaluation;
+using LVPrune.Flops;
+using LVPrune.Pruning;
+
+namespace LVPrune.Cli.Commands;
+
+/// <summary>`lvprune eval`: accuracy overall and per family, POPE metrics, on a conversation-format file.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var models = new ModelOptions();
+        var pruning = new PruningOptions();
+        var data = new Option<string>("--data") { Description = "LLaVA conversation JSON with images (e.g. from toy-data)", Required = true };
+        var limit = new Option<int?>("--limit") { Description = "evaluate only the first N questions" };
+        var batch = new Option<int>("--batch-size") { Description = "questions answered together", DefaultValueFactory = _ => 16 };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "answer length limit", DefaultValueFactory = _ => 16 };
+        var suffix = new Option<string>("--suffix") { Description = "text appended to each question, e.g. \"Answer the question using a single word or phrase.\"" };
+        var predictions = new Option<string>("--predictions") { Description = "write per-item predictions to this JSONL file" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("eval", "Evaluate a model (default: the bundled toy model) on a VQA-style data set.")
+        {
+            data, limit, batch, maxNew, suffix, predictions, json,
+        };
+        models.AddTo(cmd);
+        pruning.AddTo(cmd);
+        cmd.SetAction(r =>
+        {
+            var spec = pruning.Spec(r);
+            var items = EvalItem.Load(r.GetValue(data)!, r.GetValue(limit));
+            using var pipeline = models.Load(r);
+            var selector = spec.CreateSelector(pipeline.Model);
+            var run = EvalRunner.Run(pipeline, items, selector, r.GetValue(batch), r.GetValue(maxNew), r.GetValue(suffix),
+                                     (done, total) => CliIO.Err.Write($"\r{done}/{total} questions"));
+            CliIO.Err.WriteLine();
+            if (r.GetValue(predictions) is { } path) EvalRunner.WritePredictions(path, run.Predictions);
+            if (r.GetValue(json)) { CliIO.Out.WriteLine(run.Report.ToJson()); return 0; }
+            var rep = run.Report;
+            CliIO.Out.WriteLine($"accuracy {100 * rep.Accuracy:F2}% on {rep.Count} questions ({PruningSpec.Name(spec.Method)}), " +
+                                  $"{run.Seconds:F1}s, time to first token {1000 * run.MeanTtftSeconds / Math.Max(1, r.GetValue(batch)):F1} ms/question (batched)");
+            foreach (var (family, acc) in rep.Families) CliIO.Out.WriteLine($"  {family,-10} {100 * acc:F2}%");
+            if (rep.Pope is { } p)
+                CliIO.Out.WriteLine($"  POPE       precision {100 * p.Precision:F2}  recall {100 * p.Recall:F2}  F1 {100 * p.F1:F2}  yes-ratio {100 * p.YesRatio:F2}");
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using LVPrune.Images;
+using LVPrune.Pruning;
+using LVPrune.Text;
+using LVPrune.Training;
+using static TorchSharp.torch;
+
+namespace LVPrune.Cli.Commands;
+
+/// <summary>
+/// `lvprune train`: trains a model (the toy model from scratch with --init-toy, or parts of a base)
+/// into --out, or an LVPruning adapter on a frozen base into --adapter-out.
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "base model folder" };
+        var initToy = new Option<bool>("--init-toy") { Description = "start the toy architecture from random weights (with its own tokenizer)" };
+        var data = new Option<string>("--data") { Description = "training data: LLaVA conversation JSON", Required = true };
+        var output = new Option<string>("--out") { Description = "model folder to write (model training)" };
+        var adapterOut = new Option<string>("--adapter-out") { Description = "adapter file to write (LVPruning training)" };
+        var ckpt = new Option<string>("--checkpoint-dir") { Description = "where resumable checkpoints and train_log.jsonl go (default: OUT.ckpt)" };
+        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --checkpoint-dir" };
+        var train = new Option<string>("--train") { Description = "model training: parameters to train, comma-separated prefixes (all, vision_tower, multi_modal_projector, language_model)", DefaultValueFactory = _ => "all" };
+        var batch = new Option<int>("--batch-size") { Description = "samples per micro-batch", DefaultValueFactory = _ => 16 };
+        var accum = new Option<int>("--grad-accum") { Description = "micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
+        var lr = new Option<double>("--lr") { Description = "peak learning rate (the paper's 2e-6 is for a 7B model at batch 64)", DefaultValueFactory = _ => 2e-5 };
+        var warmup = new Option<double>("--warmup-ratio") { Description = "share of steps for linear warm-up", DefaultValueFactory = _ => 0.03 };
+        var wd = new Option<double>("--weight-decay") { Description = "AdamW decoupled weight decay", DefaultValueFactory = _ => 0.0 };
+        var clip = new Option<double>("--clip-norm") { Description = "gradient-norm clip (0 = off)", DefaultValueFactory = _ => 1.0 };
+        var epochs = new Option<int>("--epochs") { Description = "passes over the data", DefaultValueFactory = _ => 1 };
+        var maxSteps = new Option<long?>("--max-steps") { Description = "stop after N optimizer steps" };
+        var saveEvery = new Option<int>("--save-every") { Description = "checkpoint every N steps", DefaultValueFactory = _ => 200 };
+        var seed = new Option<long>("--seed") { Description = "seed of initialisation, data order and Gumbel noise", DefaultValueFactory = _ => 0 };
+        var maxLength = new Option<int>("--max-length") { Description = "truncate sequences to this many tokens (after image expansion of one token)", DefaultValueFactory = _ => 2048 };
+        var template = new Option<string>("--template") { Description = "prompt template (default: the model's prompt_config.json, else llava-hf)" }.AcceptOnlyFromAmong("llava-hf", "llava-v1");
+        var imagePosition = new Option<string>("--image-position") { Description = "first: <image> before the question (LLaVA-1.5); last: after it (default: the model's prompt_config.json, else first)" }.AcceptOnlyFromAmong("first", "last");
+        var imageMode = new Option<string>("--image-mode") { Description = "pad (original LLaVA-1.5) or crop (llava-hf processor)", DefaultValueFactory = _ => "pad" }.AcceptOnlyFromAmong("pad", "crop");
+        var limit = new Option<int?>("--limit") { Description = "use only the first N samples" };
+        var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16", DefaultValueFactory = _ => "fp32" }.AcceptOnlyFromAmong("fp32", "bf16");
+        var keep = PruningOptions.KeepOption();
+        var rho = PruningOptions.RhoOption();
+        var layers = new Option<string>("--layers") { Description = "adapter: 0-based decoder layers after which modules run (default: after the first, 1/4 and 1/2)" };
+        var blocks = new Option<int>("--module-blocks") { Description = "adapter: cross-attention blocks per module", DefaultValueFactory = _ => 2 };
+        var heads = new Option<int>("--module-heads") { Description = "adapter: heads per block", DefaultValueFactory = _ => 8 };
+        var lambdaCausal = new Option<double>("--lambda-causal") { Description = "weight of the language-model loss", DefaultValueFactory = _ => 1.0 };
+        var lambdaRatio = new Option<double>("--lambda-ratio") { Description = "weight of the keep-ratio loss", DefaultValueFactory = _ => 2.0 };
+        var tau = new Option<double>("--gumbel-tau") { Description = "Gumbel-softmax temperature", DefaultValueFactory = _ => 1.0 };
+        var huber = new Option<bool>("--huber") { Description = "Huber (beta 0.5) ratio loss instead of MSE" };
+        var cmd = new Command("train", "Train a model (or the toy model from scratch) or an LVPruning adapter on a frozen base.")
+        {
+            model, initToy, data, output, adapterOut, ckpt, resume, train, batch, accum, lr, warmup, wd, clip, epochs, maxSteps,
+            saveEvery, seed, maxLength, template, imagePosition, imageMode, limit, dtype, keep, rho, layers, blocks, heads, lambdaCausal, lambdaRatio, tau, huber,
+        };
+        cmd.SetAction(r =>
+        {
+            var options = new TrainerOptions
+            {
+                BatchSize = r.GetValue(batch), GradAccum = r.GetValue(accum), LearningRate = r.GetValue(lr), WarmupRatio = r.GetValue(warmup),
+                WeightDecay = r.GetValue(wd), ClipNorm = r.GetValue(clip), Epochs = r.GetValue(epochs), MaxSteps = r.GetValue(maxSteps),
+                SaveEvery = r.GetValue(saveEvery), Seed = r.GetValue(seed),
+            };
+            options.Validate();
+            var dataOptions = new DataOptions
+            {
+                DataPath = r.GetValue(data)!, Template = r.GetValue(template) is { } t ? Prompts.Parse(t) : null,
+                ImagePosition = r.GetValue(imagePosition) is { } ip ? PromptConfig.ParsePosition(ip) : null,
+                ImageMode = r.GetValue(imageMode) == "crop" ? ResizeMode.ShortSideCenterCrop : ResizeMode.PadToSquare,
+                MaxLength = r.GetValue(maxLength), Limit = r.GetValue(limit),
+            };
+            var scalar = r.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+            string? outDir = r.GetValue(output), adapterPath = r.GetValue(adapterOut);
+            if ((outDir is null) == (adapterPath is null)) throw new LVPruneException("give --out DIR (train a model) or --adapter-out FILE (train an LVPruning adapter)");
+            string checkpointDir = r.GetValue(ckpt) ?? (outDir ?? adapterPath!).TrimEnd('/') + ".ckpt";
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cancel.Cancel(); CliIO.Err.WriteLine("\nstopping after this step (writing a checkpoint)..."); };
+            Console.CancelKeyPress += handler;
+            var progress = new TrainProgress();
+            try
+            {
+                if (adapterPath is not null)
+                {
+                    var ratios = PruningOptions.Ratios(r.GetValue(keep), r.GetValue(rho)) ?? KeepRatios.FromRho(0.5);
+                    var layerList = r.GetValue(layers) is { } l ? ParseLayers(l) : null;
+                    TrainingRun.TrainAdapter(r.GetValue(model) ?? throw new LVPruneException("--model DIR (the frozen base) is required with --adapter-out"),
+                        adapterPath, checkpointDir, dataOptions, options, ratios, layerList, null, new LVPruningLossOptions
+                        {
+                            LambdaCausal = r.GetValue(lambdaCausal), LambdaRatio = r.GetValue(lambdaRatio), GumbelTau = r.GetValue(tau), Huber = r.GetValue(huber),
+                        }, r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err);
+                }
+                else
+                {
+                    var prefixes = r.GetValue(train)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                    TrainingRun.TrainModel(r.GetValue(model), r.GetValue(initToy), outDir!, checkpointDir, dataOptions, options, prefixes,
+                                           r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err);
+                }
+            }
+            finally { Console.CancelKeyPress -= handler; progress.Done(); }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static int[] ParseLayers(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, out int v) ? v : throw new LVPruneException($"--layers: '{s}' is not a layer index")).ToArray();
+}

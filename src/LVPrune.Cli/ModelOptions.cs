@@ -1,0 +1,46 @@
+using System.CommandLine;
+using LVPrune.Generation;
+using LVPrune.Images;
+using LVPrune.Text;
+
+namespace LVPrune.Cli;
+
+/// <summary>Model loading options of the commands that answer questions: --model, --dtype, --device, --template, --image-mode.</summary>
+public sealed class ModelOptions
+{
+    public Option<string> Model { get; }
+    public Option<string> DType { get; } = CommonOptions.DType();
+    public Option<string> Device { get; } = CommonOptions.Device();
+    public Option<string> Template { get; } = new Option<string>("--template") { Description = "prompt template (default: the model's prompt_config.json, else llava-hf)" }.AcceptOnlyFromAmong("llava-hf", "llava-v1");
+    public Option<string> ImageMode { get; } = new Option<string>("--image-mode") { Description = "pad (original LLaVA-1.5, default) or crop (llava-hf processor)", DefaultValueFactory = _ => "pad" }.AcceptOnlyFromAmong("pad", "crop");
+
+    public ModelOptions(bool required = false) => Model = CommonOptions.Model(required);
+
+    public void AddTo(Command cmd)
+    {
+        foreach (var o in new Option[] { Model, DType, Device, Template, ImageMode }) cmd.Options.Add(o);
+    }
+
+    public string Dir(ParseResult r) => CommonOptions.ResolveModel(r.GetValue(Model));
+
+    public LlavaPipeline Load(ParseResult r)
+    {
+        string dir = Dir(r);
+        var model = CommonOptions.LoadModel(dir, r.GetValue(DType), r.GetValue(Device), CliIO.Err);
+        try
+        {
+            var prompt = PromptConfig.Load(dir);
+            return new LlavaPipeline(model, dir)
+            {
+                Template = r.GetValue(Template) is { } t ? Prompts.Parse(t) : prompt.TemplateKind,
+                ImagePosition = prompt.ImagePosition,
+                ImageMode = r.GetValue(ImageMode) == "crop" ? ResizeMode.ShortSideCenterCrop : ResizeMode.PadToSquare,
+            };
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
