@@ -17,6 +17,7 @@ public static class TrainCommand
     {
         var model = new Option<string>("--model") { Description = "base model folder" };
         var initToy = new Option<bool>("--init-toy") { Description = "start the toy architecture from random weights (with its own tokenizer)" };
+        var pretrainVision = new Option<int>("--pretrain-vision-steps") { Description = "with --init-toy: first pretrain the vision tower on ShapesVQA patch labels for N steps", DefaultValueFactory = _ => 0 };
         var data = new Option<string>("--data") { Description = "training data: LLaVA conversation JSON", Required = true };
         var output = new Option<string>("--out") { Description = "model folder to write (model training)" };
         var adapterOut = new Option<string>("--adapter-out") { Description = "adapter file to write (LVPruning training)" };
@@ -50,7 +51,7 @@ public static class TrainCommand
         var huber = new Option<bool>("--huber") { Description = "Huber (beta 0.5) ratio loss instead of MSE" };
         var cmd = new Command("train", "Train a model (or the toy model from scratch) or an LVPruning adapter on a frozen base.")
         {
-            model, initToy, data, output, adapterOut, ckpt, resume, train, batch, accum, lr, warmup, wd, clip, epochs, maxSteps,
+            model, initToy, pretrainVision, data, output, adapterOut, ckpt, resume, train, batch, accum, lr, warmup, wd, clip, epochs, maxSteps,
             saveEvery, seed, maxLength, template, imagePosition, imageMode, limit, dtype, keep, rho, layers, blocks, heads, lambdaCausal, lambdaRatio, tau, huber,
         };
         cmd.SetAction(r =>
@@ -93,7 +94,8 @@ public static class TrainCommand
                 {
                     var prefixes = r.GetValue(train)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                     TrainingRun.TrainModel(r.GetValue(model), r.GetValue(initToy), outDir!, checkpointDir, dataOptions, options, prefixes,
-                                           r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err);
+                                           r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err,
+                                           new LVPrune.Toy.VisionPretrainOptions { Steps = r.GetValue(pretrainVision), Seed = options.Seed, BatchSize = Math.Max(8, options.BatchSize) });
                 }
             }
             finally { Console.CancelKeyPress -= handler; progress.Done(); }

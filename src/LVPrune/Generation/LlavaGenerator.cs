@@ -4,10 +4,14 @@ using static TorchSharp.torch;
 
 namespace LVPrune.Generation;
 
-/// <summary>What generation produced, with timings (prefill includes the vision tower).</summary>
+/// <summary>What a pruning stage kept during prefill: per row, the image tokens (indices inside the image block) still present.</summary>
+public sealed record StageKeep(int AfterLayer, long[][] KeptImageTokens);
+
+/// <summary>What generation produced, with timings (prefill includes the vision tower). Plain arrays:
+/// no tensor outlives the call.</summary>
 public sealed record GenerationResult(
     IReadOnlyList<int[]> Tokens,
-    IReadOnlyList<StageOutcome> Stages,
+    IReadOnlyList<StageKeep> Stages,
     double VisionSeconds,
     double PrefillSeconds,
     double DecodeSeconds,
@@ -34,7 +38,7 @@ public static class LlavaGenerator
         var finished = new bool[B];
         var sw = Stopwatch.StartNew();
         double visionSeconds;
-        IReadOnlyList<StageOutcome> stages;
+        IReadOnlyList<StageKeep> stages;
         Tensor next;
         Tensor positions;
         using (var scope = NewDisposeScope())
@@ -47,15 +51,16 @@ public static class LlavaGenerator
             var last = model.language_model.Logits(output.Hidden.narrow(1, output.Hidden.shape[1] - 1, 1)); // [B, 1, V]
             next = sampler.Next(last.squeeze(1)).MoveToOuterDisposeScope();                              // [B]
             positions = batch.NextPositions().to(model.Device).MoveToOuterDisposeScope();               // [B, 1]
-            output.MoveToOuterDisposeScope();
-            stages = output.Stages;
+            stages = output.Stages.Select(s => new StageKeep(s.Layer, Enumerable.Range(0, B).Select(b =>
+                s.Tokens.ImageIndex[b].data<long>().ToArray().Where(i => i >= 0).ToArray()).ToArray())).ToList();
         }
         double prefill = sw.Elapsed.TotalSeconds;
         sw.Restart();
         int steps = 0;
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
-            long[] ids = next.cpu().data<long>().ToArray();
+            long[] ids;
+            using (NewDisposeScope()) ids = next.cpu().data<long>().ToArray();
             for (int b = 0; b < B; b++)
             {
                 if (finished[b]) continue;

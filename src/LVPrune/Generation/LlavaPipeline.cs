@@ -58,11 +58,7 @@ public sealed class LlavaPipeline : IDisposable
         var answers = new List<Answer>();
         for (int b = 0; b < prompts.Count; b++)
         {
-            var stages = result.Stages.Select(s =>
-            {
-                var index = s.Tokens.ImageIndex[b].data<long>().ToArray();
-                return (s.Layer, index.Where(i => i >= 0).Select(i => (int)i).ToArray());
-            }).ToList();
+            var stages = result.Stages.Select(s => (s.AfterLayer, s.KeptImageTokens[b].Select(i => (int)i).ToArray())).ToList();
             var tokens = result.Tokens[b].Where(t => t < Tokenizer.VocabSize).ToArray();
             answers.Add(new Answer(Tokenizer.Decode(tokens).Trim(), result.Tokens[b], ids[b].Count, stages,
                                    result.VisionSeconds, result.PrefillSeconds, result.DecodeSeconds));

@@ -31,7 +31,7 @@ public static class TrainingRun
     /// <param name="modelDir">base folder, or null with <paramref name="initToy"/> to start the toy model from scratch</param>
     public static void TrainModel(string? modelDir, bool initToy, string outDir, string checkpointDir, DataOptions data, TrainerOptions options,
                                   IReadOnlyList<string>? trainPrefixes, bool resume, ScalarType dtype, CancellationToken cancel,
-                                  Action<TrainStepLog>? onStep, TextWriter log)
+                                  Action<TrainStepLog>? onStep, TextWriter log, VisionPretrainOptions? pretrainVision = null)
     {
         string source;
         if (initToy)
@@ -47,6 +47,20 @@ public static class TrainingRun
         {
             model = new LlavaForConditionalGeneration(LlavaConfig.Load(source), dtype);
             WeightInit.Initialize(model, options.Seed, std: 0.02);
+            if (pretrainVision is { Steps: > 0 } pv)
+            {
+                log.WriteLine($"stage 0: pretraining the vision tower on patch colours and shapes ({pv.Steps} steps)");
+                var (c, s) = VisionPretraining.Run(model, data.DataPath, ImageProcessorConfig.Load(source, model.Config.VisionConfig.ImageSize), data.ImageMode, pv,
+                    (step, loss, ca, sa) => { if (step % 25 == 0 || step == pv.Steps) log.WriteLine($"  vision step {step}/{pv.Steps}: loss {loss:F4}, patch accuracy colour {ca:P1} shape {sa:P1}"); });
+                log.WriteLine($"stage 0 done: patch accuracy colour {c:P1}, shape {s:P1}");
+                // Keep the pretrained tower: stage 0's result is part of the skeleton a resume restarts from.
+                ModelLoader.Save(model, Path.Combine(checkpointDir, "vision-pretrained"));
+            }
+        }
+        else if (initToy && File.Exists(Path.Combine(checkpointDir, "vision-pretrained", "model.safetensors")))
+        {
+            model = ModelLoader.Load(Path.Combine(checkpointDir, "vision-pretrained"), dtype, null, log);
+            model.SetTrainable(true);
         }
         else if (initToy)
         {

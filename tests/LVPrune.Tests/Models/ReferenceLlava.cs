@@ -1,3 +1,4 @@
+using TorchSharp;
 using LVPrune.Checkpoints;
 using static TorchSharp.torch;
 
@@ -129,6 +130,36 @@ public sealed class ReferenceLlava
             h = h + Lin(g * sigmoid(g) * Lin(x, p + "mlp.up_proj", false), p + "mlp.down_proj", false);
         }
         return h;
+    }
+
+    /// <summary>Attention weights of the last token in decoder layer <paramref name="layer"/> over all tokens, averaged over heads: [T].</summary>
+    public Tensor LastQueryAttention(Tensor h, long[] positions, int layer)
+    {
+        var t = _c.TextConfig;
+        int H = t.NumAttentionHeads, KvH = t.KvHeads, Dh = t.HeadDimension, T = (int)h.shape[0];
+        string p = $"language_model.model.layers.{layer}.";
+        var x = RmsRef(h, W(p + "input_layernorm.weight"), t.RmsNormEps);
+        var q = Lin(x, p + "self_attn.q_proj", false); var k = Lin(x, p + "self_attn.k_proj", false);
+        Tensor Rot(Tensor v, long pos)
+        {
+            var outp = v.clone();
+            for (int i = 0; i < Dh; i++)
+            {
+                double angle = pos / Math.Pow(t.RopeTheta, 2.0 * (i % (Dh / 2)) / Dh);
+                double other = i < Dh / 2 ? -v[i + Dh / 2].ToDouble() : v[i - Dh / 2].ToDouble();
+                outp[i] = tensor(v[i].ToDouble() * Math.Cos(angle) + other * Math.Sin(angle), ScalarType.Float64);
+            }
+            return outp;
+        }
+        var avg = zeros(T, ScalarType.Float64);
+        for (int hd = 0; hd < H; hd++)
+        {
+            int kvh = hd / (H / KvH);
+            var qLast = Rot(q[T - 1].narrow(0, hd * Dh, Dh), positions[T - 1]);
+            var scores = stack(Enumerable.Range(0, T).Select(j => (Rot(k[j].narrow(0, kvh * Dh, Dh), positions[j]) * qLast).sum() / Math.Sqrt(Dh)).ToArray());
+            avg = avg + Softmax(scores) / H;
+        }
+        return avg;
     }
 
     public Tensor Logits(Tensor h) =>

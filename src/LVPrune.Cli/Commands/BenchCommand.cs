@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using LVPrune.Benchmarking;
+using LVPrune.Checkpoints;
+using LVPrune.Models;
+using LVPrune.Pruning;
+using static TorchSharp.torch;
+
+namespace LVPrune.Cli.Commands;
+
+/// <summary>`lvprune bench`: time to first token, decode speed, memory and achieved GFLOP/s, per method and budget.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "llava-1.5-7b or toy: the architecture with cheaply filled random weights" }.AcceptOnlyFromAmong("llava-1.5-7b", "toy");
+        var model = new Option<string>("--model") { Description = "a model folder instead of a preset" };
+        var dtype = new Option<string>("--dtype") { Description = "bf16 or fp32", DefaultValueFactory = _ => "bf16" }.AcceptOnlyFromAmong("bf16", "fp32");
+        var method = new Option<string>("--method") { Description = "comma-separated: none, lvpruning, random, fastv (no pruning is always measured as the baseline)", DefaultValueFactory = _ => "none" };
+        var rho = new Option<string>("--rho") { Description = "comma-separated R values: keep [R, R-0.2, R-0.4]" };
+        var keep = PruningOptions.KeepOption();
+        var adapter = new Option<string>("--adapter") { Description = "a trained adapter (default for lvpruning: random decision modules, fine for timing)" };
+        var text = new Option<int>("--text-tokens") { Description = "text tokens beside the image", DefaultValueFactory = _ => 30 };
+        var newTokens = new Option<int>("--new-tokens") { Description = "tokens generated per run", DefaultValueFactory = _ => 8 };
+        var repeat = new Option<int>("--repeat") { Description = "measured runs per configuration (medians reported)", DefaultValueFactory = _ => 3 };
+        var fastvK = new Option<int>("--fastv-k") { Description = "FastV's K", DefaultValueFactory = _ => 2 };
+        var fastvShare = new Option<double?>("--fastv-keep") { Description = "FastV's kept share (default: the share matching LVPruning's TFLOPs at each budget, else 0.5)" };
+        var json = CommonOptions.Json();
+        var cmd = new Command("bench", "Measure speed and memory at a model's real shape, with and without pruning.")
+        {
+            preset, model, dtype, method, rho, keep, adapter, text, newTokens, repeat, fastvK, fastvShare, json,
+        };
+        cmd.SetAction(r =>
+        {
+            if ((r.GetValue(preset) is null) == (r.GetValue(model) is null)) throw new LVPruneException("give exactly one of --preset NAME or --model DIR");
+            var methods = r.GetValue(method)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(PruningSpec.ParseMethod).Distinct().ToList();
+            var budgets = Budgets(r.GetValue(keep), r.GetValue(rho));
+            if (r.GetValue(repeat) < 1) throw new LVPruneException("--repeat must be >= 1");
+            if (r.GetValue(text) < 1) throw new LVPruneException("--text-tokens must be >= 1");
+            var scalar = r.GetValue(dtype) == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16;
+            var log = CliIO.Err;
+            log.WriteLine($"machine: {Environment.ProcessorCount} cores, {get_num_threads()} torch threads; measuring throughput...");
+            double matmul = MachineProbe.MatmulGflops(scalar), bandwidth = MachineProbe.ReadBandwidthGbs();
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {scalar} matmul 606x4096x4096: {matmul:F0} GFLOP/s; memory read: {bandwidth:F1} GB/s"));
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log) : BenchModels.Random(BenchModels.Preset(r.GetValue(preset)!), scalar);
+            log.WriteLine($"model ready in {sw.Elapsed.TotalSeconds:F1}s ({ModelLoader.ParameterCount(m) / 1e9:F2}B parameters, {ProcessMemory.CurrentGb:F1} GB resident)");
+            var result = BenchSuite.Run(m, methods, budgets, r.GetValue(adapter), r.GetValue(fastvK), r.GetValue(fastvShare), r.GetValue(text),
+                                        r.GetValue(newTokens), r.GetValue(repeat), s => log.WriteLine(s));
+            double decodeBound = 1000 * BenchRunner.DecodeBytesPerToken(m) / 1e9 / bandwidth;
+            if (r.GetValue(json))
+            {
+                CliIO.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["runs"] = result,
+                    ["machine"] = new Dictionary<string, object>
+                    {
+                        ["cores"] = Environment.ProcessorCount, ["threads"] = get_num_threads(), ["dtype"] = r.GetValue(dtype)!,
+                        ["matmul_gflops"] = matmul, ["read_gb_per_s"] = bandwidth, ["decode_bound_ms_per_token"] = decodeBound,
+                    },
+                }));
+                return 0;
+            }
+            var o = CliIO.Out;
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {r.GetValue(dtype)} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token"));
+            o.WriteLine($"{"method",-10} {"keep",-16} {"TFLOPs",7} {"TTFT s",8} {"speed-up",8} {"GFLOP/s",8} {"%matmul",7} {"vision s",8} {"decode ms/tok",13} {"peak GB",7}");
+            foreach (var run in result)
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{run.Method,-10} {(run.Keep is null ? "-" : string.Join("/", run.Keep)),-16} {run.Tflops,7:F3} {run.TtftS,8:F3} {run.Speedup,7:F2}x {run.GflopsPerS,8:F0} {100 * run.GflopsPerS / matmul,6:F0}% {run.VisionS,8:F3} {run.DecodeMsPerToken,13:F1} {run.PeakRssGb,7:F1}"));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static List<double[]> Budgets(string? keep, string? rho)
+    {
+        if (keep is not null && rho is not null) throw new LVPruneException("give --keep or --rho, not both");
+        if (keep is not null) return [KeepRatios.Parse(keep)];
+        if (rho is null) return [KeepRatios.FromRho(0.5)];
+        return rho.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                  .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? KeepRatios.FromRho(v) : throw new LVPruneException($"--rho: '{s}' is not a number"))
+                  .ToList();
+    }
+}

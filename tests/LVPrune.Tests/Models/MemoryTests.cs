@@ -1,0 +1,29 @@
+using LVPrune.Benchmarking;
+using LVPrune.Generation;
+using LVPrune.Models;
+using LVPrune.Pruning;
+using TorchSharp;
+
+namespace LVPrune.Tests.Models;
+
+public class MemoryTests
+{
+    [Fact]
+    public void RepeatedPrefillsAndDecodeSteps_LeaveNoTensorsBehind()
+    {
+        using var model = BenchModels.Random(BenchModels.Preset("toy"), TorchSharp.torch.ScalarType.Float32);
+        using var adapter = BenchSuite.RandomAdapter(model, [0.5, 0.3, 0.1]);
+        var selectors = new ITokenSelector?[]
+        {
+            null, new LVPruningSelector(adapter, [0.5, 0.3, 0.1], model.Config.ImageTokens, PruningMode.Infer),
+            new FastVSelector(2, 0.5, model.Config.ImageTokens, model.Decoder.LayerCount),
+        };
+        using var batch = BenchRunner.DummyBatch(model, 20);
+        var options = new GenerationOptions { MaxNewTokens = 6, StopAtEos = false };
+        foreach (var s in selectors) LlavaGenerator.Generate(model, batch, options, -1, s); // warm-up (tables sized once)
+        long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int round = 0; round < 3; round++)
+            foreach (var s in selectors) LlavaGenerator.Generate(model, batch, options with { MaxNewTokens = 6 + 4 * round }, -1, s);
+        Assert.Equal(live, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+}
