@@ -18,7 +18,7 @@ public sealed record TrainerOptions
     public double ClipNorm { get; init; } = 1.0;
     /// <summary>Passes over the data (the last partial batch of an epoch is dropped).</summary>
     public int Epochs { get; init; } = 1;
-    /// <summary>Stop after this many optimizer steps (null = all epochs).</summary>
+    /// <summary>Stop after this many optimizer steps (null = all epochs; 0 = write the model without training it).</summary>
     public long? MaxSteps { get; init; }
     /// <summary>Write a resumable checkpoint every this many steps (0 = only at the end).</summary>
     public int SaveEvery { get; init; } = 200;
@@ -32,7 +32,7 @@ public sealed record TrainerOptions
         if (!(LearningRate > 0)) throw new LVPruneException($"--lr must be > 0, got {LearningRate}");
         if (WarmupRatio is < 0 or > 1) throw new LVPruneException($"--warmup-ratio must be in [0, 1], got {WarmupRatio}");
         if (Epochs < 1) throw new LVPruneException($"--epochs must be >= 1, got {Epochs}");
-        if (MaxSteps is < 1) throw new LVPruneException($"--max-steps must be >= 1, got {MaxSteps}");
+        if (MaxSteps is < 0) throw new LVPruneException($"--max-steps must be >= 0, got {MaxSteps}");
         if (ClipNorm < 0) throw new LVPruneException($"--clip-norm must be >= 0, got {ClipNorm}");
     }
 }

@@ -74,6 +74,13 @@ public static class TrainingRun
         if (initToy && !resume) prompt.Save(source);
         var set = TrainingSet.Load(data.DataPath, source, model.Config, tokenizer, prompt, data.ImageMode, data.MaxLength, data.Limit);
         log.WriteLine($"training {set.Count} samples ({set.SkippedTextOnly} text-only skipped), {Trainer.TotalSteps(set.Count, options)} steps");
+        if (options.MaxSteps == 0)
+        {
+            model.SetTrainable(false);
+            WriteModelFolder(model, source, outDir);
+            log.WriteLine($"--max-steps 0: wrote {outDir} without language-model training");
+            return;
+        }
         var objective = new LanguageModelObjective(model, trainPrefixes);
         // Each checkpoint also exports the current weights as a loadable model (CHECKPOINT/latest-model).
         Trainer.Run(objective, set, options, checkpointDir, resume, cancel, onStep, log,
