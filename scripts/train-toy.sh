@@ -38,3 +38,12 @@ for spec in "1-2:500" "1-3:500" "1-4:500" "2-6:600" "1-6:800"; do
       --batch-size 16 --lr 1e-3 --max-steps "$steps" --save-every 0 --seed $i
   prev="$W/cur$i"
 done
+
+# The bundled model is the last stage.
+rm -rf assets/toy-llava && cp -r "$prev" assets/toy-llava
+
+# LVPruning adapter on the frozen toy model: decision modules after layers 0, 1, 3 (the paper's
+# relative depths for 8 layers), training keep 0.5 / 0.3 / 0.1, lambda_causal 1, lambda_ratio 2.
+$L toy-data --out "$W/adapter-data" --count 60000 --seed 6000 --objects 1-6
+$L train --model assets/toy-llava --adapter-out assets/toy-llava/lvpruning.safetensors --data "$W/adapter-data/data.json" \
+    --rho 0.5 --batch-size 16 --lr 1e-3 --max-steps 700 --save-every 0 --seed 0 --checkpoint-dir "$W/adapter.ckpt"

@@ -49,6 +49,13 @@ public static class BenchCommand
             var result = BenchSuite.Run(m, methods, budgets, r.GetValue(adapter), r.GetValue(fastvK), r.GetValue(fastvShare), r.GetValue(text),
                                         r.GetValue(newTokens), r.GetValue(repeat), s => log.WriteLine(s));
             double decodeBound = 1000 * BenchRunner.DecodeBytesPerToken(m) / 1e9 / bandwidth;
+            // The table goes to standard output, or to standard error beside --json's output.
+            var o = r.GetValue(json) ? CliIO.Err : CliIO.Out;
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {r.GetValue(dtype)} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token"));
+            o.WriteLine($"{"method",-10} {"keep",-16} {"TFLOPs",7} {"TTFT s",8} {"speed-up",8} {"GFLOP/s",8} {"%matmul",7} {"vision s",8} {"decode ms/tok",13} {"peak GB",7}");
+            foreach (var run in result)
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{run.Method,-10} {(run.Keep is null ? "-" : string.Join("/", run.Keep)),-16} {run.Tflops,7:F3} {run.TtftS,8:F3} {run.Speedup,7:F2}x {run.GflopsPerS,8:F0} {100 * run.GflopsPerS / matmul,6:F0}% {run.VisionS,8:F3} {run.DecodeMsPerToken,13:F1} {run.PeakRssGb,7:F1}"));
             if (r.GetValue(json))
             {
                 CliIO.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
@@ -62,12 +69,6 @@ public static class BenchCommand
                 }));
                 return 0;
             }
-            var o = CliIO.Out;
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {r.GetValue(dtype)} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token"));
-            o.WriteLine($"{"method",-10} {"keep",-16} {"TFLOPs",7} {"TTFT s",8} {"speed-up",8} {"GFLOP/s",8} {"%matmul",7} {"vision s",8} {"decode ms/tok",13} {"peak GB",7}");
-            foreach (var run in result)
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{run.Method,-10} {(run.Keep is null ? "-" : string.Join("/", run.Keep)),-16} {run.Tflops,7:F3} {run.TtftS,8:F3} {run.Speedup,7:F2}x {run.GflopsPerS,8:F0} {100 * run.GflopsPerS / matmul,6:F0}% {run.VisionS,8:F3} {run.DecodeMsPerToken,13:F1} {run.PeakRssGb,7:F1}"));
             return 0;
         });
         return cmd;
