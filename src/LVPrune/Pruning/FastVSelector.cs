@@ -40,10 +40,7 @@ public sealed class FastVSelector : ITokenSelector
         if (_count >= Nv) return StageDecision.KeepAll;
         var received = lastQueryAttention.gather(1, imagePos);                        // [B, Nv]
         var top = Rank(received, _count);
-        var keepImage = zeros([B, Nv], ScalarType.Bool, hidden.device).scatter(1, top, ones_like(top, ScalarType.Bool));
-        var keep = isImage.logical_not().clone();
-        keep.scatter_(1, imagePos, keepImage);
-        return new StageDecision(KeepIndices: KeepMask.ToIndices(keep).MoveToOuterDisposeScope());
+        return new StageDecision(KeepIndices: KeepMask.KeepImageSubset(isImage, imagePos, top).MoveToOuterDisposeScope());
     }
 
     /// <summary>Indices of the <paramref name="count"/> largest scores per row [B, count].</summary>

@@ -23,6 +23,20 @@ public static class KeepMask
         return nz.select(1, 1).view(B, first).MoveToOuterDisposeScope(); // [B, T']
     }
 
+    /// <summary>
+    /// Gather indices that keep every text token and the live image tokens at <paramref name="top"/>
+    /// [B, k] (indices into <paramref name="imagePos"/> [B, Nv], the image tokens' positions).
+    /// The one step every selector ends with; only how <paramref name="top"/> is chosen differs.
+    /// </summary>
+    public static Tensor KeepImageSubset(Tensor isImage, Tensor imagePos, Tensor top)
+    {
+        using var scope = NewDisposeScope();
+        var keepImage = zeros(imagePos.shape, ScalarType.Bool, isImage.device).scatter(1, top, ones_like(top, ScalarType.Bool));
+        var keep = isImage.logical_not().clone();
+        keep.scatter_(1, imagePos, keepImage);
+        return ToIndices(keep).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Keep every text token and the image tokens whose flag in <paramref name="keepImage"/> [B, N] is set.</summary>
     public static Tensor FromImageFlags(TokenStateView tokens, Tensor keepImage)
     {

@@ -69,10 +69,7 @@ public sealed class LVPruningSelector : ITokenSelector
         if (k >= Nv) return StageDecision.KeepAll;
         var score = gamma.select(-1, 0) - gamma.select(-1, 1);                           // [B, Nv]
         var top = score.topk(k, dim: 1).indexes.sort(1).Values;                          // [B, k], original order
-        var keepImage = zeros([B, Nv], ScalarType.Bool, hidden.device).scatter(1, top, ones_like(top, ScalarType.Bool));
-        var keep = isImage.logical_not().clone();
-        keep.scatter_(1, imagePos, keepImage);
-        return new StageDecision(KeepIndices: KeepMask.ToIndices(keep).MoveToOuterDisposeScope());
+        return new StageDecision(KeepIndices: KeepMask.KeepImageSubset(isImage, imagePos, top).MoveToOuterDisposeScope());
     }
 
     /// <summary>Hidden states of each row's guiding text tokens, packed left and padded: [B, Nt, C] and mask [B, Nt].</summary>

@@ -35,9 +35,6 @@ public sealed class RandomSelector : ITokenSelector
         if (k >= Nv) return StageDecision.KeepAll;
         var score = rand([B, Nv], generator: _generator).to(hidden.device);
         var top = score.topk(k, dim: 1).indexes;                                            // [B, k]
-        var keepImage = zeros([B, Nv], ScalarType.Bool, hidden.device).scatter(1, top, ones_like(top, ScalarType.Bool));
-        var keep = isImage.logical_not().clone();
-        keep.scatter_(1, imagePos, keepImage);
-        return new StageDecision(KeepIndices: KeepMask.ToIndices(keep).MoveToOuterDisposeScope());
+        return new StageDecision(KeepIndices: KeepMask.KeepImageSubset(isImage, imagePos, top).MoveToOuterDisposeScope());
     }
 }

@@ -7,13 +7,7 @@ namespace LVPrune.Tests.Cli;
 /// <summary>Bad input: a one-line "error: ..." naming what is wrong, exit code 2, no stack trace.</summary>
 public class CliErrorTests
 {
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int code, string stdout, string stderr) Run(params string[] args) => CliRunner.Run(args);
 
     private static void AssertUserError((int code, string stdout, string stderr) r, string expected)
     {

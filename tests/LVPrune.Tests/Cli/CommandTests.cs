@@ -9,13 +9,7 @@ namespace LVPrune.Tests.Cli;
 /// <summary>The commands end to end on tiny models: their JSON contracts and the files they write.</summary>
 public class CommandTests
 {
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = CliApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int code, string stdout, string stderr) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Bench_OnTheToyPreset_ReportsEveryContractField()
