@@ -15,7 +15,7 @@ public sealed record BenchRun
     [JsonPropertyName("ttft_s")] public required double TtftS { get; init; }
     [JsonPropertyName("decode_ms_per_token")] public required double DecodeMsPerToken { get; init; }
     [JsonPropertyName("vision_s")] public required double VisionS { get; init; }
-    /// <summary>Peak resident memory of the process so far (monotonic over a run's sequence).</summary>
+    /// <summary>Peak resident memory during this configuration's runs (weights included; high-water mark reset before it).</summary>
     [JsonPropertyName("peak_rss_gb")] public required double PeakRssGb { get; init; }
     [JsonPropertyName("tflops")] public required double Tflops { get; init; }
     /// <summary>Prefill FLOPs (the FLOPs model) divided by the time to first token.</summary>
@@ -45,6 +45,7 @@ public static class BenchRunner
                                bool decisionModules, int textTokens, int newTokens, int repeat, Action<string>? log = null)
     {
         using var batch = DummyBatch(model, textTokens);
+        ProcessMemory.ResetPeak(); // the peak of this configuration's inference, not of building the model
         var options = new GenerationOptions { MaxNewTokens = Math.Max(2, newTokens), StopAtEos = false };
         LlavaGenerator.Generate(model, batch, options with { MaxNewTokens = 2 }, -1, selector); // warm-up: first calls of every kernel
         var ttft = new List<double>(); var vision = new List<double>(); var decode = new List<double>();
