@@ -29,13 +29,12 @@ public sealed class ModelOptions
         var model = CommonOptions.LoadModel(dir, r.GetValue(DType), r.GetValue(Device), CliIO.Err);
         try
         {
-            var prompt = PromptConfig.Load(dir);
-            return new LlavaPipeline(model, dir)
+            var pipeline = new LlavaPipeline(model, dir)
             {
-                Template = r.GetValue(Template) is { } t ? Prompts.Parse(t) : prompt.TemplateKind,
-                ImagePosition = prompt.ImagePosition,
                 ImageMode = r.GetValue(ImageMode) == "crop" ? ResizeMode.ShortSideCenterCrop : ResizeMode.PadToSquare,
             };
+            if (r.GetValue(Template) is { } t) pipeline.Template = Prompts.Parse(t);
+            return pipeline;
         }
         catch
         {

@@ -22,13 +22,18 @@ public sealed class LlavaPipeline : IDisposable
     public LlavaTokenizer Tokenizer { get; }
     public ImageProcessorConfig ImageConfig { get; }
     public ResizeMode ImageMode { get; init; } = ResizeMode.PadToSquare;
-    public PromptTemplate Template { get; init; } = PromptTemplate.LlavaHf;
-    public ImagePosition ImagePosition { get; init; } = ImagePosition.BeforeQuestion;
+    /// <summary>From the model's prompt_config.json (llava-hf when absent); settable to override.</summary>
+    public PromptTemplate Template { get; set; }
+    /// <summary>From the model's prompt_config.json (image first when absent).</summary>
+    public ImagePosition ImagePosition { get; init; }
 
     public LlavaPipeline(LlavaForConditionalGeneration model, string modelDir)
     {
         Model = model;
         Tokenizer = LlavaTokenizer.Load(modelDir);
+        var prompt = PromptConfig.Load(modelDir);
+        Template = prompt.TemplateKind;
+        ImagePosition = prompt.ImagePosition;
         ImageConfig = ImageProcessorConfig.Load(modelDir, model.Config.VisionConfig.ImageSize);
         if (Tokenizer.ImageTokenId != model.Config.ImageTokenIndex)
             throw new LVPruneException($"{modelDir}: tokenizer's <image> id {Tokenizer.ImageTokenId} differs from config image_token_index {model.Config.ImageTokenIndex}");

@@ -16,10 +16,7 @@ public class BundledModelTests
     public void BundledModelAndAdapter_GiveTheRecordedGreedyAnswers()
     {
         Assert.True(File.Exists(Path.Combine(Dir, "model.safetensors")), $"bundled model missing at {Dir}");
-        using var pipeline = new LlavaPipeline(ModelLoader.Load(Dir), Dir)
-        {
-            Template = LVPrune.Text.PromptConfig.Load(Dir).TemplateKind, ImagePosition = LVPrune.Text.PromptConfig.Load(Dir).ImagePosition,
-        };
+        using var pipeline = new LlavaPipeline(ModelLoader.Load(Dir), Dir);
         using var adapter = LVPruningAdapter.Load(Path.Combine(Dir, "lvpruning.safetensors"), pipeline.Model);
         Assert.Equal([0, 1, 3], adapter.Layers);
         var selector = new LVPruningSelector(adapter, adapter.TrainingKeep, pipeline.Model.Config.ImageTokens, PruningMode.Infer);
