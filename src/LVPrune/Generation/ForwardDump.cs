@@ -16,7 +16,7 @@ public static class ForwardDump
         if (!File.Exists(inputsPath)) throw new LVPruneException($"inputs file not found: {inputsPath}");
         if (generate < 0) throw new LVPruneException($"--generate must be >= 0, got {generate}");
         using var file = SafetensorsFile.Open(inputsPath);
-        Tensor Need(string key, params ScalarType[] allowed)
+        Tensor Need(string key)
         {
             if (!file.Entries.TryGetValue(key, out var e)) throw new LVPruneException($"{inputsPath}: missing '{key}'");
             return file.Read(key);

@@ -100,6 +100,7 @@ public static class VisionPretraining
             accuracy = (colorLogits.argmax(-1).eq(colorLabels).to(ScalarType.Float32).mean().ToDouble(),
                         shapeLogits.argmax(-1).eq(shapeLabels).to(ScalarType.Float32).mean().ToDouble());
             onStep?.Invoke(step + 1, loss.ToDouble(), accuracy.Item1, accuracy.Item2);
+            NativeSafety.DrainFinalizers();
         }
         using (NewDisposeScope()) foreach (var (_, p) in trainable) p.grad?.Dispose();
         foreach (var (_, p) in trainable) p.requires_grad = false;

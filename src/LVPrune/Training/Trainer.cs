@@ -95,6 +95,7 @@ public static class Trainer
             double norm = ClipGradients(objective.Trainable, o.ClipNorm);
             double lr = schedule.At(step);
             optimizer.Update(lr);
+            NativeSafety.DrainFinalizers();
             samplesDone += (long)o.BatchSize * o.GradAccum;
             double rate = samplesDone / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
             var entry = new TrainStepLog(step + 1, total, epoch, lossSum, lr, norm, rate,
