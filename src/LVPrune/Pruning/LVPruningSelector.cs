@@ -68,7 +68,7 @@ public sealed class LVPruningSelector : ITokenSelector
         int k = _counts[stage];
         if (k >= Nv) return StageDecision.KeepAll;
         var score = gamma.select(-1, 0) - gamma.select(-1, 1);                           // [B, Nv]
-        var top = score.topk(k, dim: 1).indexes.sort(1).Values;                          // [B, k], original order
+        var top = score.topk(k, dim: 1).indexes;                                         // [B, k] (order restored by the scatter)
         return new StageDecision(KeepIndices: KeepMask.KeepImageSubset(isImage, imagePos, top).MoveToOuterDisposeScope());
     }
 

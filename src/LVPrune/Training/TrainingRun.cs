@@ -43,29 +43,26 @@ public static class TrainingRun
         else source = modelDir ?? throw new LVPruneException("--model DIR is required (or --init-toy to start the toy model from scratch)");
 
         LlavaForConditionalGeneration model;
-        if (initToy && !resume)
+        string pretrained = Path.Combine(checkpointDir, "vision-pretrained");
+        if (initToy && resume && File.Exists(Path.Combine(pretrained, "model.safetensors")))
         {
+            // Stage 0's result is part of the skeleton a resume restarts from; trained weights come from the checkpoint.
+            model = ModelLoader.Load(pretrained, dtype, null, log);
+            model.SetTrainable(true);
+        }
+        else if (initToy)
+        {
+            // Fresh, or a resume without stage 0: the same seeded initialisation either way.
             model = new LlavaForConditionalGeneration(LlavaConfig.Load(source), dtype);
             WeightInit.Initialize(model, options.Seed, std: 0.02);
-            if (pretrainVision is { Steps: > 0 } pv)
+            if (!resume && pretrainVision is { Steps: > 0 } pv)
             {
                 log.WriteLine($"stage 0: pretraining the vision tower on patch colours and shapes ({pv.Steps} steps)");
                 var (c, s) = VisionPretraining.Run(model, data.DataPath, ImageProcessorConfig.Load(source, model.Config.VisionConfig.ImageSize), data.ImageMode, pv,
                     (step, loss, ca, sa) => { if (step % 25 == 0 || step == pv.Steps) log.WriteLine($"  vision step {step}/{pv.Steps}: loss {loss:F4}, patch accuracy colour {ca:P1} shape {sa:P1}"); });
                 log.WriteLine($"stage 0 done: patch accuracy colour {c:P1}, shape {s:P1}");
-                // Keep the pretrained tower: stage 0's result is part of the skeleton a resume restarts from.
-                ModelLoader.Save(model, Path.Combine(checkpointDir, "vision-pretrained"));
+                ModelLoader.Save(model, pretrained);
             }
-        }
-        else if (initToy && File.Exists(Path.Combine(checkpointDir, "vision-pretrained", "model.safetensors")))
-        {
-            model = ModelLoader.Load(Path.Combine(checkpointDir, "vision-pretrained"), dtype, null, log);
-            model.SetTrainable(true);
-        }
-        else if (initToy)
-        {
-            model = new LlavaForConditionalGeneration(LlavaConfig.Load(source), dtype); // weights come from the checkpoint
-            WeightInit.Initialize(model, options.Seed, std: 0.02);
         }
         else model = ModelLoader.Load(source, dtype, null, log);
         using var _ = model;
