@@ -41,8 +41,12 @@ public static class BenchCommand
             var scalar = r.GetValue(dtype) == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16;
             var log = CliIO.Err;
             log.WriteLine($"machine: {Environment.ProcessorCount} cores, {get_num_threads()} torch threads; measuring throughput...");
-            double matmul = MachineProbe.MatmulGflops(scalar), bandwidth = MachineProbe.ReadBandwidthGbs();
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {scalar} matmul 606x4096x4096: {matmul:F0} GFLOP/s; memory read: {bandwidth:F1} GB/s"));
+            double matmul = MachineProbe.MatmulGflops(scalar);
+            double torchRead = MachineProbe.ReadBandwidthGbs(), streamRead = MachineProbe.StreamReadGbs();
+            double bandwidth = Math.Max(torchRead, streamRead); // the decode bound takes the faster read
+            double gemvTorch = MachineProbe.GemvGbs(libTorch: true), gemvOurs = MachineProbe.GemvGbs(libTorch: false);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {scalar} matmul 606x4096x4096: {matmul:F0} GFLOP/s; memory read: {bandwidth:F1} GB/s (LibTorch sum {torchRead:F1}, stream {streamRead:F1})"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  bf16 GEMV 1x4096 @ 4096x11008: LibTorch {gemvTorch:F1} GB/s, LVPrune kernel {gemvOurs:F1} GB/s{(Bf16Gemv.Supported ? "" : " (no AVX2: LibTorch used)")}"));
             var sw = System.Diagnostics.Stopwatch.StartNew();
             using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log) : BenchModels.Random(BenchModels.Preset(r.GetValue(preset)!), scalar);
             log.WriteLine($"model ready in {sw.Elapsed.TotalSeconds:F1}s ({ModelLoader.ParameterCount(m) / 1e9:F2}B parameters, {ProcessMemory.CurrentGb:F1} GB resident)");
@@ -51,7 +55,7 @@ public static class BenchCommand
             double decodeBound = 1000 * BenchRunner.DecodeBytesPerToken(m) / 1e9 / bandwidth;
             // The table goes to standard output, or to standard error beside --json's output.
             var o = r.GetValue(json) ? CliIO.Err : CliIO.Out;
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {r.GetValue(dtype)} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {r.GetValue(dtype)} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token; bf16 GEMV {gemvOurs:F1} GB/s (LibTorch {gemvTorch:F1})"));
             o.WriteLine($"{"method",-10} {"keep",-16} {"TFLOPs",7} {"TTFT s",8} {"speed-up",8} {"GFLOP/s",8} {"%matmul",7} {"vision s",8} {"decode ms/tok",13} {"peak GB",7}");
             foreach (var run in result)
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -65,6 +69,8 @@ public static class BenchCommand
                     {
                         ["cores"] = Environment.ProcessorCount, ["threads"] = get_num_threads(), ["dtype"] = r.GetValue(dtype)!,
                         ["matmul_gflops"] = matmul, ["read_gb_per_s"] = bandwidth, ["decode_bound_ms_per_token"] = decodeBound,
+                        ["read_gb_per_s_libtorch_sum"] = torchRead, ["read_gb_per_s_stream"] = streamRead,
+                        ["gemv_gb_per_s_libtorch"] = gemvTorch, ["gemv_gb_per_s_lvprune"] = gemvOurs,
                     },
                 }));
                 return 0;

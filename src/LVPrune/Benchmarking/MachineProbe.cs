@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LVPrune.Models;
 using static TorchSharp.torch;
 
 namespace LVPrune.Benchmarking;
@@ -40,6 +44,66 @@ public static class MachineProbe
             times.Add(sw.Elapsed.TotalSeconds);
         }
         return bytes / Median(times) / 1e9;
+    }
+
+    /// <summary>
+    /// GB/s of a plain streaming read of 1 GB on every core (vector loads summed as integers), which
+    /// no kernel that reads weights can beat. The decode bound uses the larger of this and
+    /// <see cref="ReadBandwidthGbs"/>, so a fast kernel cannot make the bound look easy.
+    /// </summary>
+    public static double StreamReadGbs(long bytes = 1L << 30, int repeat = 5)
+    {
+        using var scope = NewDisposeScope();
+        var x = ones(bytes / 8, ScalarType.Int64);
+        long n = x.numel();
+        int parts = Environment.ProcessorCount * 4;
+        unsafe
+        {
+            long* p = (long*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(x.bytes));
+            long Part(int i)
+            {
+                long from = n * i / parts, to = n * (i + 1) / parts;
+                var acc = Vector256<long>.Zero;
+                long j = from;
+                for (; j + 4 <= to; j += 4) acc += Vector256.Load(p + j);
+                long s = Vector256.Sum(acc);
+                for (; j < to; j++) s += p[j];
+                return s;
+            }
+            long Read() { long total = 0; Parallel.For(0, parts, i => Interlocked.Add(ref total, Part(i))); return total; }
+            if (Read() != n) throw new InvalidOperationException("stream read probe: wrong sum");
+            var times = new List<double>();
+            for (int i = 0; i < repeat; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                Read();
+                times.Add(sw.Elapsed.TotalSeconds);
+            }
+            return bytes / Median(times) / 1e9;
+        }
+    }
+
+    /// <summary>
+    /// GB/s of weight read by one decode-shaped product, x [1, k] times W [n, k] in bf16 (the LLaMA
+    /// MLP's up projection at the 7B shape): LibTorch's kernel, or <see cref="Bf16Gemv"/>.
+    /// </summary>
+    public static double GemvGbs(bool libTorch, int k = 4096, int n = 11008, int repeat = 20)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = rand(1, k).to(ScalarType.BFloat16);
+        var weights = Enumerable.Range(0, 8).Select(_ => rand(n, k).to(ScalarType.BFloat16)).ToArray(); // 8 x 90 MB: more than the caches
+        Tensor Run(Tensor w) => libTorch || !Bf16Gemv.Supported ? nn.functional.linear(x, w) : Bf16Gemv.Linear(x, w, null);
+        foreach (var w in weights) Run(w).Dispose();
+        var times = new List<double>();
+        for (int i = 0; i < repeat; i++)
+        {
+            var w = weights[i % weights.Length];
+            var sw = Stopwatch.StartNew();
+            Run(w).Dispose();
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * k / Median(times) / 1e9;
     }
 
     public static double Median(IReadOnlyList<double> values)

@@ -24,7 +24,9 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     public long InFeatures => weight.shape[1];
     public long OutFeatures => weight.shape[0];
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+    /// <summary>Decode-sized bf16 products on the CPU go to <see cref="Bf16Gemv"/>, everything else to LibTorch.</summary>
+    public override Tensor forward(Tensor x) =>
+        Bf16Gemv.Applies(x, weight, bias) ? Bf16Gemv.Linear(x, weight, bias) : nn.functional.linear(x, weight, bias);
 }
 
 /// <summary>Token embedding table; rows are looked up with index_select (differentiable).</summary>

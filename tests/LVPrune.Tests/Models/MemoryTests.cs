@@ -8,10 +8,12 @@ namespace LVPrune.Tests.Models;
 
 public class MemoryTests
 {
-    [Fact]
-    public void RepeatedPrefillsAndDecodeSteps_LeaveNoTensorsBehind()
+    [Theory]
+    [InlineData(TorchSharp.torch.ScalarType.Float32)]
+    [InlineData(TorchSharp.torch.ScalarType.BFloat16)] // decode steps go through Bf16Gemv
+    public void RepeatedPrefillsAndDecodeSteps_LeaveNoTensorsBehind(TorchSharp.torch.ScalarType dtype)
     {
-        using var model = BenchModels.Random(BenchModels.Preset("toy"), TorchSharp.torch.ScalarType.Float32);
+        using var model = BenchModels.Random(BenchModels.Preset("toy"), dtype);
         using var adapter = BenchSuite.RandomAdapter(model, [0.5, 0.3, 0.1]);
         var selectors = new ITokenSelector?[]
         {
