@@ -15,16 +15,18 @@ public static class ToyDataCommand
         var size = new Option<int>("--image-size") { Description = "rendered image side in pixels", DefaultValueFactory = _ => 192 };
         var perImage = new Option<int>("--questions-per-image") { Description = "questions asked about each scene", DefaultValueFactory = _ => 3 };
         var multiTurn = new Option<bool>("--multi-turn") { Description = "ask an image's questions as one multi-turn conversation" };
+        var weights = new Option<string?>("--family-weights") { Description = "relative shares of the question families, e.g. exist=3,count=2 (others 1; 0 leaves one out)" };
         var cmd = new Command("toy-data", "Generate ShapesVQA: synthetic scenes and questions in LLaVA's conversation format.")
         {
-            output, count, seed, objects, size, perImage, multiTurn,
+            output, count, seed, objects, size, perImage, multiTurn, weights,
         };
         cmd.SetAction(r =>
         {
             var (min, max) = ParseRange(r.GetValue(objects)!);
             if (r.GetValue(count) < 1) throw new LVPruneException($"--count must be >= 1, got {r.GetValue(count)}");
             var summary = ShapesVqaWriter.Write(r.GetValue(output)!, r.GetValue(count), r.GetValue(seed), min, max, r.GetValue(size),
-                                                r.GetValue(perImage), r.GetValue(multiTurn));
+                                                r.GetValue(perImage), r.GetValue(multiTurn),
+                                                r.GetValue(weights) is { } w ? QuestionFamily.ParseWeights(w) : null);
             CliIO.Err.WriteLine(summary.Describe());
             return 0;
         });

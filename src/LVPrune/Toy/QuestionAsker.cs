@@ -4,7 +4,7 @@ namespace LVPrune.Toy;
 
 /// <summary>
 /// Writes questions about a scene, each answerable from the objects it names, and keeps the data
-/// set balanced as it goes: the least-asked families are tried first, and existence questions
+/// set balanced as it goes: the least-asked families (relative to their weights) are tried first, and existence questions
 /// alternate yes / no while cycling through the POPE splits (random, popular, adversarial), two
 /// questions (one yes, one no) per split in turn.
 /// </summary>
@@ -18,16 +18,23 @@ internal sealed class QuestionAsker
 
     private readonly Random _rng;
     private readonly Dictionary<string, int> _asked = QuestionFamily.All.ToDictionary(f => f, _ => 0);
+    private readonly IReadOnlyDictionary<string, double>? _weights;
     private int _existAsked;
 
-    public QuestionAsker(Random rng) => _rng = rng;
+    /// <param name="weights">Relative share of each family (null: all equal; 0: never asked).</param>
+    public QuestionAsker(Random rng, IReadOnlyDictionary<string, double>? weights = null)
+    {
+        _rng = rng;
+        _weights = weights;
+    }
 
     /// <summary>Up to <paramref name="count"/> questions of distinct families (fewer if the scene cannot answer enough).</summary>
     public IReadOnlyList<ShapesVqaQuestion> Ask(Scene scene, int count)
     {
         var order = QuestionFamily.All
             .Select(f => (Family: f, Key: _rng.Next()))
-            .OrderBy(f => _asked[f.Family]).ThenBy(f => f.Key)
+            .Where(f => _weights is null || _weights[f.Family] > 0)
+            .OrderBy(f => _weights is null ? _asked[f.Family] : _asked[f.Family] / _weights[f.Family]).ThenBy(f => f.Key)
             .Select(f => f.Family)
             .ToArray();
         var questions = new List<ShapesVqaQuestion>(count);

@@ -20,6 +20,26 @@ public static class QuestionFamily
 
     /// <summary>Every single-question family, in a fixed order.</summary>
     public static IReadOnlyList<string> All { get; } = [Color, Shape, Exist, Count, Position, Size];
+
+    /// <summary>
+    /// Parses "exist=3,count=2": relative weights of the families in generated data (families not
+    /// named keep weight 1; weight 0 leaves a family out).
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> ParseWeights(string text)
+    {
+        var weights = All.ToDictionary(f => f, _ => 1.0);
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = part.Split('=', StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || !weights.ContainsKey(kv[0]))
+                throw new LVPruneException($"--family-weights '{part}': expected FAMILY=WEIGHT with FAMILY one of {string.Join(", ", All)}");
+            if (!double.TryParse(kv[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double w) || w < 0 || double.IsInfinity(w))
+                throw new LVPruneException($"--family-weights '{part}': the weight must be a number >= 0");
+            weights[kv[0]] = w;
+        }
+        if (weights.Values.All(w => w == 0)) throw new LVPruneException("--family-weights: at least one family needs a weight above 0");
+        return weights;
+    }
 }
 
 /// <summary>How the negative of an <see cref="QuestionFamily.Exist"/> question was drawn (POPE, Li et al. 2023).</summary>

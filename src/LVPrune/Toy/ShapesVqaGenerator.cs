@@ -21,7 +21,8 @@ public sealed class ShapesVqaGenerator
     /// <param name="minObjects">Fewest objects per scene (at least 1).</param>
     /// <param name="maxObjects">Most objects per scene (at most <see cref="ShapesVqaVocabulary.MaxObjectsPerScene"/>).</param>
     /// <param name="imageSize">Side of the square image in pixels; objects scale with it (28-56 px at 192).</param>
-    public ShapesVqaGenerator(int seed, int minObjects, int maxObjects, int imageSize = 192)
+    /// <param name="familyWeights">Relative share of each question family (null: equal shares).</param>
+    public ShapesVqaGenerator(int seed, int minObjects, int maxObjects, int imageSize = 192, IReadOnlyDictionary<string, double>? familyWeights = null)
     {
         if (minObjects < 1 || minObjects > maxObjects || maxObjects > ShapesVqaVocabulary.MaxObjectsPerScene)
             throw new LVPruneException(
@@ -34,7 +35,7 @@ public sealed class ShapesVqaGenerator
         ImageSize = imageSize;
         _rng = new Random(seed);
         _scenes = new SceneSampler(_rng, minObjects, maxObjects, imageSize);
-        _questions = new QuestionAsker(_rng);
+        _questions = new QuestionAsker(_rng, familyWeights);
     }
 
     public int Seed { get; }

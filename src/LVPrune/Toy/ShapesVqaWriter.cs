@@ -31,12 +31,12 @@ public static class ShapesVqaWriter
     /// </summary>
     public static ShapesVqaSummary Write(
         string outDir, int count, int seed, int minObjects, int maxObjects, int imageSize = 192,
-        int questionsPerImage = 3, bool multiTurn = false)
+        int questionsPerImage = 3, bool multiTurn = false, IReadOnlyDictionary<string, double>? familyWeights = null)
     {
         if (count < 1)
             throw new LVPruneException($"entry count {count}: must be at least 1");
         var clock = Stopwatch.StartNew();
-        var generator = new ShapesVqaGenerator(seed, minObjects, maxObjects, imageSize);
+        var generator = new ShapesVqaGenerator(seed, minObjects, maxObjects, imageSize, familyWeights);
         if (questionsPerImage < 1 || questionsPerImage > QuestionFamily.All.Count)
             throw new LVPruneException($"questions per image {questionsPerImage}: must be between 1 and {QuestionFamily.All.Count}");
 

@@ -7,14 +7,14 @@ namespace LVPrune.Toy;
 
 /// <summary>
 /// The toy LLaVA: the real architecture and checkpoint layout at a size a 2-core CPU trains in
-/// minutes. CLIP at 96 px with 8 px patches gives 144 image tokens (so pruning has room to work);
+/// minutes. CLIP at 192 px with 16 px patches gives 144 image tokens (so pruning has room to work);
 /// an 8-layer LLaMA puts LVPruning's stages after layers 0, 1 and 3 (after the first layer, a
 /// quarter and half way). The tokenizer has one token per word of the ShapesVQA world.
 /// </summary>
 public static class ToyModel
 {
-    public const int ImageSize = 96;
-    public const int PatchSize = 8;
+    public const int ImageSize = 192;
+    public const int PatchSize = 16;
 
     public static LlavaConfig Config(int vocabSize, int imageTokenId, int padId) => new()
     {

@@ -57,10 +57,10 @@ public static class TrainingRun
             WeightInit.Initialize(model, options.Seed, std: 0.02);
             if (!resume && pretrainVision is { Steps: > 0 } pv)
             {
-                log.WriteLine($"stage 0: pretraining the vision tower on patch colours and shapes ({pv.Steps} steps)");
+                log.WriteLine($"stage 0: pretraining the vision tower on patch colours, shapes, sizes and object centres ({pv.Steps} steps)");
                 var (c, s) = VisionPretraining.Run(model, data.DataPath, ImageProcessorConfig.Load(source, model.Config.VisionConfig.ImageSize), data.ImageMode, pv,
-                    (step, loss, ca, sa) => { if (step % 25 == 0 || step == pv.Steps) log.WriteLine($"  vision step {step}/{pv.Steps}: loss {loss:F4}, patch accuracy colour {ca:P1} shape {sa:P1}"); });
-                log.WriteLine($"stage 0 done: patch accuracy colour {c:P1}, shape {s:P1}");
+                    (step, loss, ca, sa) => { if (step % 25 == 0 || step == pv.Steps) log.WriteLine($"  vision step {step}/{pv.Steps}: loss {loss:F4}, object-patch accuracy colour {ca:P1} shape {sa:P1}"); });
+                log.WriteLine($"stage 0 done: object-patch accuracy colour {c:P1}, shape {s:P1}");
                 ModelLoader.Save(model, pretrained);
             }
         }

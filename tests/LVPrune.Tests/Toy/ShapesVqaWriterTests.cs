@@ -106,4 +106,25 @@ public class ShapesVqaWriterTests
         var e = Assert.Throws<LVPruneException>(() => ShapesVqaWriter.Write(folder.Path, 0, 1, 3, 6, 96));
         Assert.Contains("entry count 0", e.Message);
     }
+
+    [Fact]
+    public void Family_weights_shift_the_mix_and_zero_leaves_a_family_out()
+    {
+        var weights = QuestionFamily.ParseWeights("exist=3,size=0");
+        using var folder = new TempFolder();
+        var summary = ShapesVqaWriter.Write(folder.Path, count: 240, seed: 3, minObjects: 2, maxObjects: 4, imageSize: 64,
+                                            questionsPerImage: 1, familyWeights: weights);
+        Assert.False(summary.Families.ContainsKey(QuestionFamily.Size));
+        // Exist weighs 3 against 1 for the four others: 3/7 of 240 questions (the asker balances as it goes).
+        Assert.InRange(summary.Families[QuestionFamily.Exist], 95, 110);
+        foreach (var f in new[] { QuestionFamily.Color, QuestionFamily.Count })
+            Assert.InRange(summary.Families[f], 28, 40);
+    }
+
+    [Theory]
+    [InlineData("exists=2", "exists=2")]
+    [InlineData("exist=-1", "weight must be a number >= 0")]
+    [InlineData("color=0,shape=0,exist=0,count=0,position=0,size=0", "at least one family")]
+    public void Bad_family_weights_name_the_part_at_fault(string text, string message) =>
+        Assert.Contains(message, Assert.Throws<LVPruneException>(() => QuestionFamily.ParseWeights(text)).Message);
 }
