@@ -26,10 +26,11 @@ public static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "measured runs per configuration (medians reported)", DefaultValueFactory = _ => 3 };
         var fastvK = new Option<int>("--fastv-k") { Description = "FastV's K", DefaultValueFactory = _ => 2 };
         var fastvShare = new Option<double?>("--fastv-keep") { Description = "FastV's kept share (default: the share matching LVPruning's TFLOPs at each budget, else 0.5)" };
+        var kernel = new Option<string>("--decode-kernel") { Description = "bf16 decode products on the CPU: lvprune (own GEMV kernel) or libtorch", DefaultValueFactory = _ => "lvprune" }.AcceptOnlyFromAmong("lvprune", "libtorch");
         var json = CommonOptions.Json();
         var cmd = new Command("bench", "Measure speed and memory at a model's real shape, with and without pruning.")
         {
-            preset, model, dtype, method, rho, keep, adapter, text, newTokens, repeat, fastvK, fastvShare, json,
+            preset, model, dtype, method, rho, keep, adapter, text, newTokens, repeat, fastvK, fastvShare, kernel, json,
         };
         cmd.SetAction(r =>
         {
@@ -47,6 +48,10 @@ public static class BenchCommand
             double gemvTorch = MachineProbe.GemvGbs(libTorch: true), gemvOurs = MachineProbe.GemvGbs(libTorch: false);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {scalar} matmul 606x4096x4096: {matmul:F0} GFLOP/s; memory read: {bandwidth:F1} GB/s (LibTorch sum {torchRead:F1}, stream {streamRead:F1})"));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  bf16 GEMV 1x4096 @ 4096x11008: LibTorch {gemvTorch:F1} GB/s, LVPrune kernel {gemvOurs:F1} GB/s{(Bf16Gemv.Supported ? "" : " (no AVX2: LibTorch used)")}"));
+            bool kernelWas = Bf16Gemv.Enabled;
+            using var restoreKernel = new Restore(() => Bf16Gemv.Enabled = kernelWas); // in-process callers (tests) keep their setting
+            Bf16Gemv.Enabled = r.GetValue(kernel) == "lvprune";
+            log.WriteLine($"decode kernel: {(Bf16Gemv.Enabled && Bf16Gemv.Supported ? "LVPrune bf16 GEMV" : "LibTorch")}");
             var sw = System.Diagnostics.Stopwatch.StartNew();
             using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log) : BenchModels.Random(BenchModels.Preset(r.GetValue(preset)!), scalar);
             log.WriteLine($"model ready in {sw.Elapsed.TotalSeconds:F1}s ({ModelLoader.ParameterCount(m) / 1e9:F2}B parameters, {ProcessMemory.CurrentGb:F1} GB resident)");
@@ -71,6 +76,7 @@ public static class BenchCommand
                         ["matmul_gflops"] = matmul, ["read_gb_per_s"] = bandwidth, ["decode_bound_ms_per_token"] = decodeBound,
                         ["read_gb_per_s_libtorch_sum"] = torchRead, ["read_gb_per_s_stream"] = streamRead,
                         ["gemv_gb_per_s_libtorch"] = gemvTorch, ["gemv_gb_per_s_lvprune"] = gemvOurs,
+                        ["decode_kernel"] = Bf16Gemv.Enabled && Bf16Gemv.Supported ? "lvprune" : "libtorch",
                     },
                 }));
                 return 0;
@@ -89,4 +95,10 @@ public static class BenchCommand
                   .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? KeepRatios.FromRho(v) : throw new LVPruneException($"--rho: '{s}' is not a number"))
                   .ToList();
     }
+}
+
+/// <summary>Runs an action on dispose.</summary>
+file sealed class Restore(Action action) : IDisposable
+{
+    public void Dispose() => action();
 }

@@ -94,6 +94,15 @@ public static class MachineProbe
         var x = rand(1, k).to(ScalarType.BFloat16);
         var weights = Enumerable.Range(0, 8).Select(_ => rand(n, k).to(ScalarType.BFloat16)).ToArray(); // 8 x 90 MB: more than the caches
         Tensor Run(Tensor w) => libTorch || !Bf16Gemv.Supported ? nn.functional.linear(x, w) : Bf16Gemv.Linear(x, w, null);
+        // As in decoding (DecodeThreads): LibTorch single-threaded while the kernel runs, so no
+        // spinning OpenMP worker competes with the kernel's threads.
+        int threads = get_num_threads();
+        if (!libTorch) set_num_threads(1);
+        try { return Measure(); }
+        finally { set_num_threads(threads); }
+
+        double Measure()
+        {
         foreach (var w in weights) Run(w).Dispose();
         var times = new List<double>();
         for (int i = 0; i < repeat; i++)
@@ -104,6 +113,7 @@ public static class MachineProbe
             times.Add(sw.Elapsed.TotalSeconds);
         }
         return 2.0 * n * k / Median(times) / 1e9;
+        }
     }
 
     public static double Median(IReadOnlyList<double> values)

@@ -57,6 +57,7 @@ public static class LlavaGenerator
         double prefill = sw.Elapsed.TotalSeconds;
         sw.Restart();
         int steps = 0;
+        using var decodeThreads = DecodeThreads.Enter(model);
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
             long[] ids;

@@ -11,7 +11,7 @@ namespace LVPrune.Models;
 /// of every decode step. Decoding reads each weight once per token, so its speed is the speed at
 /// which the weights stream from memory; LibTorch's bf16 GEMV reaches about half the machine's read
 /// bandwidth here (≈19 of 24-37 GB/s, see docs/bench-7b.md). This kernel streams the weight rows
-/// once, widens bf16 to fp32 in registers (a 16-bit shift; AVX-512 where the CPU has it, else AVX2),
+/// once, widens bf16 pairs to fp32 in registers (a shift and a mask; AVX-512 where the CPU has it, else AVX2),
 /// accumulates in fp32 with FMA and
 /// rounds the result to bf16 (round to nearest even), the way LibTorch rounds its own output.
 /// Rows of W are split across the cores; every thread writes a disjoint slice of y.
@@ -58,9 +58,19 @@ public static class Bf16Gemv
         if (rows == 0) return y;
         using var xc = x.contiguous();
         using var bc = bias?.contiguous();
-        // x widened to fp32 once per call: [rows, in], small enough for the cache of each core.
+        // x widened to fp32 once per call: [rows, in], small enough for the cache of each core; and
+        // split into its even and odd elements, the order in which the kernel widens weight pairs.
         var xs = new float[rows * inFeatures];
         WidenBf16(xc.bytes, xs);
+        int half = (int)inFeatures / 2;
+        var xe = new float[rows * half];
+        var xo = new float[rows * half];
+        for (int r = 0; r < rows; r++)
+            for (int k = 0; k < half; k++)
+            {
+                xe[r * half + k] = xs[r * inFeatures + 2 * k];
+                xo[r * half + k] = xs[r * inFeatures + 2 * k + 1];
+            }
         float[]? bs = null;
         if (bc is not null) { bs = new float[outFeatures]; WidenBf16(bc.bytes, bs); }
 
@@ -68,7 +78,7 @@ public static class Bf16Gemv
         {
             byte* w = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.bytes));
             byte* yp = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(y.bytes));
-            var work = new Work((ushort*)w, (ushort*)yp, xs, bs, (int)inFeatures, (int)outFeatures, rows);
+            var work = new Work((ushort*)w, (ushort*)yp, xs, xe, xo, bs, (int)inFeatures, (int)outFeatures, rows);
             int chunks = (int)((outFeatures + RowsPerChunk - 1) / RowsPerChunk);
             if (chunks == 1) work.Run(0);
             else Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, work.Run);
@@ -91,19 +101,22 @@ public static class Bf16Gemv
         return (ushort)(bits >> 16);
     }
 
-    private sealed unsafe class Work(ushort* w, ushort* y, float[] x, float[]? bias, int inFeatures, int outFeatures, int rows)
+    private sealed unsafe class Work(ushort* w, ushort* y, float[] x, float[] xEven, float[] xOdd, float[]? bias, int inFeatures, int outFeatures, int rows)
     {
         private readonly ushort* _w = w, _y = y;
 
+        // AggressiveOptimization: fully optimised from the first call. Tiered compilation would
+        // otherwise start these loops unoptimised (intrinsic helpers not inlined), several times slower.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk)
         {
             int first = chunk * RowsPerChunk, last = Math.Min(outFeatures, first + RowsPerChunk);
             Span<float> sums = stackalloc float[MaxRows];
-            fixed (float* xp = x)
+            fixed (float* xp = x, ep = xEven, op = xOdd)
             {
                 for (int o = first; o < last; o++)
                 {
-                    Dot(_w + (long)o * inFeatures, xp, inFeatures, rows, sums);
+                    Dot(_w + (long)o * inFeatures, xp, ep, op, inFeatures, rows, sums);
                     float b = bias is null ? 0f : bias[o];
                     for (int r = 0; r < rows; r++) _y[(long)r * outFeatures + o] = RoundToBf16(sums[r] + b);
                 }
@@ -112,50 +125,61 @@ public static class Bf16Gemv
 
         /// <summary>sums[r] = Σ_i w[i] · x[r, i] for one weight row, fp32 accumulation.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Dot(ushort* w, float* x, int n, int rows, Span<float> sums)
+        private static void Dot(ushort* w, float* x, float* xe, float* xo, int n, int rows, Span<float> sums)
         {
+            int half = n / 2;
             for (int r = 0; r < rows; r++)
-                sums[r] = UseAvx512 && Avx512F.IsSupported ? Dot512(w, x + (long)r * n, n) : Dot256(w, x + (long)r * n, n);
+                sums[r] = UseAvx512 && Avx512F.IsSupported
+                    ? Dot512(w, x + (long)r * n, xe + (long)r * half, xo + (long)r * half, n)
+                    : Dot256(w, x + (long)r * n, xe + (long)r * half, xo + (long)r * half, n);
         }
 
-        /// <summary>32 weights per iteration in two AVX-512 accumulators.</summary>
-        private static float Dot512(ushort* w, float* x, int n)
+        // Weight pairs are read as 32-bit words: the even element of a pair is the word shifted left
+        // by 16, the odd one the word with its low half cleared, each already an fp32 value. Two
+        // instructions widen a whole vector, against x split into its even and odd elements.
+
+        /// <summary>64 weights per iteration (AVX-512), four accumulators.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static float Dot512(ushort* w, float* x, float* xe, float* xo, int n)
         {
-            int vectorEnd = n & ~31;
+            var high = Vector512.Create(0xFFFF0000u);
             var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
-            for (int i = 0; i < vectorEnd; i += 32)
+            var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+            int i = 0;
+            for (; i + 64 <= n; i += 64)
             {
-                a0 = Avx512F.FusedMultiplyAdd(Widen16(w + i), Avx512F.LoadVector512(x + i), a0);
-                a1 = Avx512F.FusedMultiplyAdd(Widen16(w + i + 16), Avx512F.LoadVector512(x + i + 16), a1);
+                var v0 = Avx512F.LoadVector512((uint*)(w + i));
+                var v1 = Avx512F.LoadVector512((uint*)(w + i + 32));
+                a0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v0, 16).AsSingle(), Avx512F.LoadVector512(xe + i / 2), a0);
+                a1 = Avx512F.FusedMultiplyAdd(Avx512F.And(v0, high).AsSingle(), Avx512F.LoadVector512(xo + i / 2), a1);
+                a2 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v1, 16).AsSingle(), Avx512F.LoadVector512(xe + i / 2 + 16), a2);
+                a3 = Avx512F.FusedMultiplyAdd(Avx512F.And(v1, high).AsSingle(), Avx512F.LoadVector512(xo + i / 2 + 16), a3);
             }
-            float s = Vector512.Sum(a0 + a1);
-            for (int i = vectorEnd; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
+            float s = Vector512.Sum((a0 + a1) + (a2 + a3));
+            for (; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
             return s;
         }
 
-        /// <summary>16 weights per iteration in two AVX2 accumulators.</summary>
-        private static float Dot256(ushort* w, float* x, int n)
+        /// <summary>32 weights per iteration (AVX2), four accumulators.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static float Dot256(ushort* w, float* x, float* xe, float* xo, int n)
         {
-            int vectorEnd = n & ~15;
+            var high = Vector256.Create(0xFFFF0000u);
             var a0 = Vector256<float>.Zero; var a1 = Vector256<float>.Zero;
-            for (int i = 0; i < vectorEnd; i += 16)
+            var a2 = Vector256<float>.Zero; var a3 = Vector256<float>.Zero;
+            int i = 0;
+            for (; i + 32 <= n; i += 32)
             {
-                a0 = Fma.MultiplyAdd(Widen8(w + i), Avx.LoadVector256(x + i), a0);
-                a1 = Fma.MultiplyAdd(Widen8(w + i + 8), Avx.LoadVector256(x + i + 8), a1);
+                var v0 = Avx.LoadVector256((uint*)(w + i));
+                var v1 = Avx.LoadVector256((uint*)(w + i + 16));
+                a0 = Fma.MultiplyAdd(Avx2.ShiftLeftLogical(v0, 16).AsSingle(), Avx.LoadVector256(xe + i / 2), a0);
+                a1 = Fma.MultiplyAdd(Avx2.And(v0, high).AsSingle(), Avx.LoadVector256(xo + i / 2), a1);
+                a2 = Fma.MultiplyAdd(Avx2.ShiftLeftLogical(v1, 16).AsSingle(), Avx.LoadVector256(xe + i / 2 + 8), a2);
+                a3 = Fma.MultiplyAdd(Avx2.And(v1, high).AsSingle(), Avx.LoadVector256(xo + i / 2 + 8), a3);
             }
-            float s = Vector256.Sum(a0 + a1);
-            for (int i = vectorEnd; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
+            float s = Vector256.Sum((a0 + a1) + (a2 + a3));
+            for (; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
             return s;
         }
-
-        /// <summary>16 bf16 values to 16 floats: zero-extend to 32 bits, shift into the high half.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Widen16(ushort* p) =>
-            Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Avx.LoadVector256(p)), 16).AsSingle();
-
-        /// <summary>8 bf16 values to 8 floats: zero-extend to 32 bits, shift into the high half.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Widen8(ushort* p) =>
-            Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(p)), 16).AsSingle();
     }
 }
