@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using LVPrune.Generation;
 using LVPrune.Models;
 using static TorchSharp.torch;
 
@@ -18,15 +19,7 @@ public static class MachineProbe
         using var noGrad = no_grad();
         var a = rand(m, k).to(dtype);
         var b = rand(k, n).to(dtype);
-        matmul(a, b).Dispose();
-        var times = new List<double>();
-        for (int i = 0; i < repeat; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            matmul(a, b).Dispose();
-            times.Add(sw.Elapsed.TotalSeconds);
-        }
-        return 2.0 * m * k * n / Median(times) / 1e9;
+        return 2.0 * m * k * n / MedianSeconds(repeat, () => matmul(a, b).Dispose()) / 1e9;
     }
 
     /// <summary>GB/s of reading a buffer much larger than the caches (a sum over 1 GB of bf16).</summary>
@@ -35,15 +28,7 @@ public static class MachineProbe
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var x = ones(bytes / 2, ScalarType.BFloat16);
-        x.sum().Dispose();
-        var times = new List<double>();
-        for (int i = 0; i < repeat; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            x.sum().Dispose();
-            times.Add(sw.Elapsed.TotalSeconds);
-        }
-        return bytes / Median(times) / 1e9;
+        return bytes / MedianSeconds(repeat, () => x.sum().Dispose()) / 1e9;
     }
 
     /// <summary>
@@ -72,14 +57,7 @@ public static class MachineProbe
             }
             long Read() { long total = 0; Parallel.For(0, parts, i => Interlocked.Add(ref total, Part(i))); return total; }
             if (Read() != n) throw new InvalidOperationException("stream read probe: wrong sum");
-            var times = new List<double>();
-            for (int i = 0; i < repeat; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                Read();
-                times.Add(sw.Elapsed.TotalSeconds);
-            }
-            return bytes / Median(times) / 1e9;
+            return bytes / MedianSeconds(repeat, () => Read()) / 1e9;
         }
     }
 
@@ -94,26 +72,25 @@ public static class MachineProbe
         var x = rand(1, k).to(ScalarType.BFloat16);
         var weights = Enumerable.Range(0, 8).Select(_ => rand(n, k).to(ScalarType.BFloat16)).ToArray(); // 8 x 90 MB: more than the caches
         Tensor Run(Tensor w) => libTorch || !Bf16Gemv.Supported ? nn.functional.linear(x, w) : Bf16Gemv.Linear(x, w, null);
-        // As in decoding (DecodeThreads): LibTorch single-threaded while the kernel runs, so no
-        // spinning OpenMP worker competes with the kernel's threads.
-        int threads = get_num_threads();
-        if (!libTorch) set_num_threads(1);
-        try { return Measure(); }
-        finally { set_num_threads(threads); }
-
-        double Measure()
-        {
         foreach (var w in weights) Run(w).Dispose();
-        var times = new List<double>();
+        // As in decoding: LibTorch single-threaded while the kernel runs (DecodeThreads).
+        using var threads = libTorch ? null : DecodeThreads.EnterForKernel();
+        int next = 0;
+        return 2.0 * n * k / MedianSeconds(repeat, () => Run(weights[next++ % weights.Length]).Dispose(), warmUp: false) / 1e9;
+    }
+
+    /// <summary>Median wall time of <paramref name="repeat"/> runs of <paramref name="run"/>, after one untimed warm-up run.</summary>
+    private static double MedianSeconds(int repeat, Action run, bool warmUp = true)
+    {
+        if (warmUp) run();
+        var times = new List<double>(repeat);
         for (int i = 0; i < repeat; i++)
         {
-            var w = weights[i % weights.Length];
             var sw = Stopwatch.StartNew();
-            Run(w).Dispose();
+            run();
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        return 2.0 * n * k / Median(times) / 1e9;
-        }
+        return Median(times);
     }
 
     public static double Median(IReadOnlyList<double> values)

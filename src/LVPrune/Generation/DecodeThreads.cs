@@ -20,9 +20,13 @@ public static class DecodeThreads
     public static bool Enabled { get; set; } = true;
 
     /// <summary>A scope that restores the thread count on dispose, or null when <paramref name="model"/> does not decode through the kernel.</summary>
-    public static IDisposable? Enter(LlavaForConditionalGeneration model)
+    public static IDisposable? Enter(LlavaForConditionalGeneration model) =>
+        model.DType == ScalarType.BFloat16 && model.Device.type == TorchSharp.DeviceType.CPU ? EnterForKernel() : null;
+
+    /// <summary>The same scope for any code about to run <see cref="Bf16Gemv"/> (null when the kernel is off or unsupported).</summary>
+    public static IDisposable? EnterForKernel()
     {
-        if (!Enabled || !Bf16Gemv.Enabled || !Bf16Gemv.Supported || model.DType != ScalarType.BFloat16 || model.Device.type != TorchSharp.DeviceType.CPU)
+        if (!Enabled || !Bf16Gemv.Enabled || !Bf16Gemv.Supported)
             return null;
         lock (Gate)
         {

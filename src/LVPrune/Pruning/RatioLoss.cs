@@ -19,13 +19,11 @@ public static class RatioLoss
         if (stages.Count != targets.Count) throw new ArgumentException($"{stages.Count} stages but {targets.Count} targets");
         using var scope = NewDisposeScope();
         var image = isImage.to(ScalarType.Float32);
-        var count = image.sum([1]).clamp_min(1);                               // [B]
         Tensor total = zeros(isImage.shape[0], ScalarType.Float32, isImage.device);
         for (int s = 0; s < stages.Count; s++)
         {
             var d = stages[s].SoftKeep ?? throw new ArgumentException("ratio loss needs training-mode (soft) decisions");
-            var rate = (d * image).sum([1]) / count;                           // [B] kept fraction of the vision tokens
-            var diff = rate - targets[s];
+            var diff = Rate(d, image) - targets[s];
             total = total + (huber
                 ? where(diff.abs().lt(beta), 0.5 * diff.pow(2) / beta, diff.abs() - 0.5 * beta)
                 : diff.pow(2));
@@ -38,7 +36,9 @@ public static class RatioLoss
     {
         using var scope = NewDisposeScope();
         var image = isImage.to(ScalarType.Float32);
-        var count = image.sum([1]).clamp_min(1);
-        return stages.Select(s => ((s.SoftKeep!.detach() * image).sum([1]) / count).mean().ToDouble()).ToArray();
+        return stages.Select(s => Rate(s.SoftKeep!.detach(), image).mean().ToDouble()).ToArray();
     }
+
+    /// <summary>Kept fraction of each sample's vision tokens: sum of D over image positions / their count. [B]</summary>
+    private static Tensor Rate(Tensor softKeep, Tensor image) => (softKeep * image).sum([1]) / image.sum([1]).clamp_min(1);
 }

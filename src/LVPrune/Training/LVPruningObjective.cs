@@ -56,10 +56,11 @@ public sealed class LVPruningObjective : ITrainingObjective
         var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator);
         var result = _model.Forward(batch, selector);
         var lm = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
-        var ratio = RatioLoss.Compute(result.Decoder.Stages, batch.ImageMask.to(_model.Device), _keep, _o.Huber);
+        var isImage = batch.ImageMask.to(_model.Device);
+        var ratio = RatioLoss.Compute(result.Decoder.Stages, isImage, _keep, _o.Huber);
         var loss = _o.LambdaCausal * lm + _o.LambdaRatio * ratio;
         var metrics = new Dictionary<string, double> { ["lm_loss"] = lm.ToDouble(), ["ratio_loss"] = ratio.ToDouble() };
-        var rates = RatioLoss.KeepRates(result.Decoder.Stages, batch.ImageMask.to(_model.Device));
+        var rates = RatioLoss.KeepRates(result.Decoder.Stages, isImage);
         for (int s = 0; s < rates.Length; s++)
         {
             metrics[$"keep_{s}"] = rates[s];

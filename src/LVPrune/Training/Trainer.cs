@@ -74,10 +74,12 @@ public static class Trainer
         var sw = Stopwatch.StartNew();
         long samplesDone = 0;
         using var logFile = new StreamWriter(logPath, append: true);
+        int[] order = [];
+        int orderEpoch = -1;
         for (long step = start; step < total; step++)
         {
             int epoch = (int)(step / perEpoch);
-            var order = EpochOrder(data.Count, o.Seed, epoch);
+            if (epoch != orderEpoch) (order, orderEpoch) = (EpochOrder(data.Count, o.Seed, epoch), epoch); // once per epoch, not per step
             optimizer.ZeroGrad();
             double lossSum = 0;
             var metricSums = new Dictionary<string, double>();
