@@ -14,7 +14,7 @@ namespace LVPrune.Models;
 /// once, widens bf16 pairs to fp32 in registers (a shift and a mask; AVX-512 where the CPU has it, else AVX2),
 /// accumulates in fp32 with FMA and
 /// rounds the result to bf16 (round to nearest even), the way LibTorch rounds its own output.
-/// Rows of W are split across the cores; every thread writes a disjoint slice of y.
+/// Rows of W are split across the cores (<see cref="GemvWorkers"/>); every thread writes a disjoint slice of y.
 /// </summary>
 public static class Bf16Gemv
 {
@@ -49,15 +49,26 @@ public static class Bf16Gemv
     }
 
     /// <summary>x [..., in] (bf16) times weight [out, in] (bf16), plus bias [out]: [..., out] in bf16.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linears(x, [(weight, bias)])[0];
+
+    /// <summary>
+    /// Several products of the same x in one pass over the cores (q, k and v; gate and up): one
+    /// fork-join instead of one per product, and x prepared once. Every weight must satisfy
+    /// <see cref="Applies"/> with x.
+    /// </summary>
+    public static Tensor[] Linears(Tensor x, IReadOnlyList<(Tensor Weight, Tensor? Bias)> layers)
     {
-        long inFeatures = weight.shape[1], outFeatures = weight.shape[0];
+        long inFeatures = x.shape[^1];
         int rows = (int)(x.numel() / inFeatures);
-        var outShape = x.shape[..^1].Append(outFeatures).ToArray();
-        var y = empty(outShape, ScalarType.BFloat16);
-        if (rows == 0) return y;
+        var outputs = new Tensor[layers.Count];
+        for (int m = 0; m < layers.Count; m++)
+        {
+            if (layers[m].Weight.shape[1] != inFeatures)
+                throw new ArgumentException($"weight {m} has {layers[m].Weight.shape[1]} input features, x has {inFeatures}");
+            outputs[m] = empty(x.shape[..^1].Append(layers[m].Weight.shape[0]).ToArray(), ScalarType.BFloat16);
+        }
+        if (rows == 0) return outputs;
         using var xc = x.contiguous();
-        using var bc = bias?.contiguous();
         // x widened to fp32 once per call: [rows, in], small enough for the cache of each core; and
         // split into its even and odd elements, the order in which the kernel widens weight pairs.
         var xs = new float[rows * inFeatures];
@@ -71,19 +82,26 @@ public static class Bf16Gemv
                 xe[r * half + k] = xs[r * inFeatures + 2 * k];
                 xo[r * half + k] = xs[r * inFeatures + 2 * k + 1];
             }
-        float[]? bs = null;
-        if (bc is not null) { bs = new float[outFeatures]; WidenBf16(bc.bytes, bs); }
 
         unsafe
         {
-            byte* w = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.bytes));
-            byte* yp = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(y.bytes));
-            var work = new Work((ushort*)w, (ushort*)yp, xs, xe, xo, bs, (int)inFeatures, (int)outFeatures, rows);
-            int chunks = (int)((outFeatures + RowsPerChunk - 1) / RowsPerChunk);
-            if (chunks == 1) work.Run(0);
-            else Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, work.Run);
+            var products = new Product[layers.Count];
+            var chunks = new List<(int Product, int First)>();
+            for (int m = 0; m < layers.Count; m++)
+            {
+                var (weight, bias) = layers[m];
+                float[]? bs = null;
+                if (bias is not null) { using var bc = bias.contiguous(); bs = new float[weight.shape[0]]; WidenBf16(bc.bytes, bs); }
+                products[m] = new Product(
+                    (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.bytes)),
+                    (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(outputs[m].bytes)),
+                    bs, (int)weight.shape[0]);
+                for (int first = 0; first < weight.shape[0]; first += RowsPerChunk) chunks.Add((m, first));
+            }
+            var work = new Work(products, chunks.ToArray(), xs, xe, xo, (int)inFeatures, rows);
+            GemvWorkers.For(chunks.Count, work.Run);
         }
-        return y;
+        return outputs;
     }
 
     private static void WidenBf16(ReadOnlySpan<byte> source, float[] target)
@@ -101,24 +119,32 @@ public static class Bf16Gemv
         return (ushort)(bits >> 16);
     }
 
-    private sealed unsafe class Work(ushort* w, ushort* y, float[] x, float[] xEven, float[] xOdd, float[]? bias, int inFeatures, int outFeatures, int rows)
+    /// <summary>One weight of a call: rows [out, in] in bf16, the output it writes, its bias.</summary>
+    private readonly unsafe struct Product(ushort* w, ushort* y, float[]? bias, int outFeatures)
     {
-        private readonly ushort* _w = w, _y = y;
+        public readonly ushort* W = w, Y = y;
+        public readonly float[]? Bias = bias;
+        public readonly int OutFeatures = outFeatures;
+    }
 
+    private sealed unsafe class Work(Product[] products, (int Product, int First)[] chunks, float[] x, float[] xEven, float[] xOdd, int inFeatures, int rows)
+    {
         // AggressiveOptimization: fully optimised from the first call. Tiered compilation would
         // otherwise start these loops unoptimised (intrinsic helpers not inlined), several times slower.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk)
         {
-            int first = chunk * RowsPerChunk, last = Math.Min(outFeatures, first + RowsPerChunk);
+            var (m, first) = chunks[chunk];
+            var p = products[m];
+            int last = Math.Min(p.OutFeatures, first + RowsPerChunk);
             Span<float> sums = stackalloc float[MaxRows];
             fixed (float* xp = x, ep = xEven, op = xOdd)
             {
                 for (int o = first; o < last; o++)
                 {
-                    Dot(_w + (long)o * inFeatures, xp, ep, op, inFeatures, rows, sums);
-                    float b = bias is null ? 0f : bias[o];
-                    for (int r = 0; r < rows; r++) _y[(long)r * outFeatures + o] = RoundToBf16(sums[r] + b);
+                    Dot(p.W + (long)o * inFeatures, xp, ep, op, inFeatures, rows, sums);
+                    float b = p.Bias is null ? 0f : p.Bias[o];
+                    for (int r = 0; r < rows; r++) p.Y[(long)r * p.OutFeatures + o] = RoundToBf16(sums[r] + b);
                 }
             }
         }

@@ -27,6 +27,15 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     /// <summary>Decode-sized bf16 products on the CPU go to <see cref="Bf16Gemv"/>, everything else to LibTorch.</summary>
     public override Tensor forward(Tensor x) =>
         Bf16Gemv.Applies(x, weight, bias) ? Bf16Gemv.Linear(x, weight, bias) : nn.functional.linear(x, weight, bias);
+
+    /// <summary>
+    /// Several layers applied to the same input (q, k and v; gate and up). Decode-sized bf16 products
+    /// run as one kernel call over all their weights; anything else runs layer by layer.
+    /// </summary>
+    public static Tensor[] ForwardMany(Tensor x, params Linear[] layers) =>
+        layers.All(l => Bf16Gemv.Applies(x, l.weight, l.bias))
+            ? Bf16Gemv.Linears(x, layers.Select(l => ((Tensor)l.weight, (Tensor?)l.bias)).ToArray())
+            : layers.Select(l => l.forward(x)).ToArray();
 }
 
 /// <summary>Token embedding table; rows are looked up with index_select (differentiable).</summary>

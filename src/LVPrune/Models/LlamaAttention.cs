@@ -6,7 +6,8 @@ namespace LVPrune.Models;
 
 /// <summary>
 /// LLaMA self-attention: q/k/v/o projections, rotate_half RoPE on explicit positions, grouped-query
-/// attention, a preallocated KV cache, and scaled-dot-product attention. Training-mode LVPruning
+/// attention, a preallocated KV cache, and scaled-dot-product attention (decode steps on bf16 CPU
+/// models: <see cref="Bf16DecodeAttention"/>, straight from the cache). Training-mode LVPruning
 /// replaces the softmax by the paper's masked softmax (eq. 7-9), computed explicitly and stably.
 /// </summary>
 public sealed class LlamaAttention : nn.Module
@@ -31,9 +32,10 @@ public sealed class LlamaAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long B = x.shape[0], T = x.shape[1];
-        var q = q_proj.forward(x).view(B, T, _heads, _headDim).transpose(1, 2);   // [B, H, T, Dh]
-        var k = k_proj.forward(x).view(B, T, _kvHeads, _headDim).transpose(1, 2); // [B, KvH, T, Dh]
-        var v = v_proj.forward(x).view(B, T, _kvHeads, _headDim).transpose(1, 2); // [B, KvH, T, Dh]
+        var qkv = Linear.ForwardMany(x, q_proj, k_proj, v_proj);
+        var q = qkv[0].view(B, T, _heads, _headDim).transpose(1, 2);   // [B, H, T, Dh]
+        var k = qkv[1].view(B, T, _kvHeads, _headDim).transpose(1, 2); // [B, KvH, T, Dh]
+        var v = qkv[2].view(B, T, _kvHeads, _headDim).transpose(1, 2); // [B, KvH, T, Dh]
         q = Rope.Apply(q, ctx.Cos, ctx.Sin);
         k = Rope.Apply(k, ctx.Cos, ctx.Sin);
 
@@ -41,6 +43,14 @@ public sealed class LlamaAttention : nn.Module
         Tensor keysValid;
         if (cache != null) (k, v, keysValid) = KvCache.Append(cache, k, v, ctx.QueryValid); // [B, KvH, L, Dh]
         else keysValid = ctx.QueryValid;
+
+        // A decode step (one new token, inference) reads the cache with our own kernel.
+        if (cache != null && ctx.SoftKeep is null && !ctx.CaptureLastQuery && Bf16DecodeAttention.Applies(q, cache))
+        {
+            var attended = Bf16DecodeAttention.Attend(q, cache, ctx.HasPadding);          // [B, H, 1, Dh]
+            attended = attended.transpose(1, 2).reshape(B, T, _heads * _headDim);         // [B, 1, H*Dh]
+            return o_proj.forward(attended).MoveToOuterDisposeScope();
+        }
 
         if (_kvHeads != _heads) { k = RepeatKv(k); v = RepeatKv(v); }              // [B, H, L, Dh]
         var mask = ctx.Mask(past, keysValid, out bool isCausal);

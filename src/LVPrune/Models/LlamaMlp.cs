@@ -20,6 +20,7 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return down_proj.forward(nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x)).MoveToOuterDisposeScope();
+        var gateUp = Linear.ForwardMany(x, gate_proj, up_proj);
+        return down_proj.forward(nn.functional.silu(gateUp[0]) * gateUp[1]).MoveToOuterDisposeScope();
     }
 }

@@ -109,6 +109,51 @@ public class Bf16GemvTests
     }
 
     [Fact]
+    public void Linears_SeveralWeightsInOneCall_EqualSeparateProducts_BitForBit()
+    {
+        if (!Bf16Gemv.Supported) return;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var gen = new Generator(11);
+        var x = randn([2, 1, 64], generator: gen).to(ScalarType.BFloat16);
+        (Tensor, Tensor?)[] layers =
+        [
+            ((randn([300, 64], generator: gen) * 0.1).to(ScalarType.BFloat16), null),
+            ((randn([40, 64], generator: gen) * 0.1).to(ScalarType.BFloat16), randn([40], generator: gen).to(ScalarType.BFloat16)),
+            ((randn([513, 64], generator: gen) * 0.1).to(ScalarType.BFloat16), null),
+        ];
+        var together = Bf16Gemv.Linears(x, layers);
+        Assert.Equal(3, together.Length);
+        for (int m = 0; m < layers.Length; m++)
+        {
+            var alone = Bf16Gemv.Linear(x, layers[m].Item1, layers[m].Item2);
+            Assert.Equal(new long[] { 2, 1, layers[m].Item1.shape[0] }, together[m].shape);
+            Assert.True(together[m].eq(alone).all().item<bool>(), $"product {m} differs when computed with the others");
+        }
+    }
+
+    [Fact]
+    public void Workers_RunEveryItemExactlyOnce_FromConcurrentCallers_AndReportErrors()
+    {
+        const int jobs = 200, items = 37;
+        void Caller(int[] counts)
+        {
+            for (int j = 0; j < jobs; j++) GemvWorkers.For(items, i => Interlocked.Increment(ref counts[i]));
+        }
+        var a = new int[items];
+        var b = new int[items];
+        Parallel.Invoke(() => Caller(a), () => Caller(b));
+        Assert.All(a, c => Assert.Equal(jobs, c));
+        Assert.All(b, c => Assert.Equal(jobs, c));
+
+        var error = Assert.Throws<AggregateException>(() => GemvWorkers.For(items, i => { if (i == 5) throw new InvalidOperationException("item 5"); }));
+        Assert.Equal("item 5", error.InnerException!.Message);
+        var after = new int[items];
+        GemvWorkers.For(items, i => Interlocked.Increment(ref after[i])); // still usable after a failed job
+        Assert.All(after, c => Assert.Equal(1, c));
+    }
+
+    [Fact]
     public void Applies_OnlyToSmallBf16CpuProductsWithoutAutograd()
     {
         using var scope = NewDisposeScope();
