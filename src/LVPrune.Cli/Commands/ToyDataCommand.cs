@@ -16,9 +16,16 @@ public static class ToyDataCommand
         var perImage = new Option<int>("--questions-per-image") { Description = "questions asked about each scene", DefaultValueFactory = _ => 3 };
         var multiTurn = new Option<bool>("--multi-turn") { Description = "ask an image's questions as one multi-turn conversation" };
         var weights = new Option<string?>("--family-weights") { Description = "relative shares of the question families, e.g. exist=3,count=2 (others 1; 0 leaves one out)" };
+        var order = new Option<string>("--family-order")
+        {
+            Description = "balanced: distinct families per image, the data set balanced as it goes; random: each question's family drawn "
+                          + "independently (repeats allowed, up to 16 per image), so multi-turn turns do not give each other away",
+            DefaultValueFactory = _ => "balanced",
+        };
+        order.AcceptOnlyFromAmong("balanced", "random");
         var cmd = new Command("toy-data", "Generate ShapesVQA: synthetic scenes and questions in LLaVA's conversation format.")
         {
-            output, count, seed, objects, size, perImage, multiTurn, weights,
+            output, count, seed, objects, size, perImage, multiTurn, weights, order,
         };
         cmd.SetAction(r =>
         {
@@ -26,7 +33,8 @@ public static class ToyDataCommand
             if (r.GetValue(count) < 1) throw new LVPruneException($"--count must be >= 1, got {r.GetValue(count)}");
             var summary = ShapesVqaWriter.Write(r.GetValue(output)!, r.GetValue(count), r.GetValue(seed), min, max, r.GetValue(size),
                                                 r.GetValue(perImage), r.GetValue(multiTurn),
-                                                r.GetValue(weights) is { } w ? QuestionFamily.ParseWeights(w) : null);
+                                                r.GetValue(weights) is { } w ? QuestionFamily.ParseWeights(w) : null,
+                                                independentFamilies: r.GetValue(order) == "random");
             CliIO.Err.WriteLine(summary.Describe());
             return 0;
         });

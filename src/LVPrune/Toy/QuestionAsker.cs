@@ -6,7 +6,9 @@ namespace LVPrune.Toy;
 /// Writes questions about a scene, each answerable from the objects it names, and keeps the data
 /// set balanced as it goes: the least-asked families (relative to their weights) are tried first, and existence questions
 /// alternate yes / no while cycling through the POPE splits (random, popular, adversarial), two
-/// questions (one yes, one no) per split in turn.
+/// questions (one yes, one no) per split in turn. With independent draws instead, every question's
+/// family is drawn afresh by weight and every existence answer and split by a coin, so that no
+/// question in a multi-turn conversation can be predicted from the ones before it.
 /// </summary>
 internal sealed class QuestionAsker
 {
@@ -19,18 +21,23 @@ internal sealed class QuestionAsker
     private readonly Random _rng;
     private readonly Dictionary<string, int> _asked = QuestionFamily.All.ToDictionary(f => f, _ => 0);
     private readonly IReadOnlyDictionary<string, double>? _weights;
+    private readonly bool _independent;
     private int _existAsked;
 
     /// <param name="weights">Relative share of each family (null: all equal; 0: never asked).</param>
-    public QuestionAsker(Random rng, IReadOnlyDictionary<string, double>? weights = null)
+    /// <param name="independent">Draw each question's family, and each existence answer, independently at random.</param>
+    public QuestionAsker(Random rng, IReadOnlyDictionary<string, double>? weights = null, bool independent = false)
     {
         _rng = rng;
         _weights = weights;
+        _independent = independent;
     }
 
     /// <summary>Up to <paramref name="count"/> questions of distinct families (fewer if the scene cannot answer enough).</summary>
     public IReadOnlyList<ShapesVqaQuestion> Ask(Scene scene, int count)
     {
+        if (_independent)
+            return AskIndependent(scene, count);
         var order = QuestionFamily.All
             .Select(f => (Family: f, Key: _rng.Next()))
             .Where(f => _weights is null || _weights[f.Family] > 0)
@@ -50,6 +57,34 @@ internal sealed class QuestionAsker
         }
         return questions;
     }
+
+    // Families may repeat; the same question text never does. A family the scene cannot answer is
+    // redrawn, a bounded number of times, so a scene may get fewer questions than asked for.
+    private IReadOnlyList<ShapesVqaQuestion> AskIndependent(Scene scene, int count)
+    {
+        const int attemptsPerQuestion = 20;
+        var families = QuestionFamily.All.Where(f => _weights is null || _weights[f] > 0).ToArray();
+        double total = families.Sum(Weight);
+        var questions = new List<ShapesVqaQuestion>(count);
+        for (int attempt = 0; questions.Count < count && attempt < attemptsPerQuestion * count; attempt++)
+        {
+            double u = _rng.NextDouble() * total;
+            string family = families[^1];
+            foreach (var f in families)
+            {
+                if (u < Weight(f)) { family = f; break; }
+                u -= Weight(f);
+            }
+            var question = TryAsk(family, scene.Objects, scene.ImageSize);
+            if (question is null || questions.Any(q => q.Question == question.Question))
+                continue;
+            _asked[family]++;
+            questions.Add(question);
+        }
+        return questions;
+    }
+
+    private double Weight(string family) => _weights?[family] ?? 1.0;
 
     private ShapesVqaQuestion? TryAsk(string family, IReadOnlyList<SceneObject> objects, int imageSize) => family switch
     {
@@ -82,8 +117,8 @@ internal sealed class QuestionAsker
 
     private ShapesVqaQuestion AskExist(IReadOnlyList<SceneObject> objects)
     {
-        string split = PopeSplit.All[_existAsked / 2 % PopeSplit.All.Count];
-        bool positive = _existAsked % 2 == 0;
+        string split = _independent ? Pick(PopeSplit.All.ToArray()) : PopeSplit.All[_existAsked / 2 % PopeSplit.All.Count];
+        bool positive = _independent ? _rng.Next(2) == 0 : _existAsked % 2 == 0;
         _existAsked++;
 
         var present = objects.Select(o => (o.Color, o.Shape)).Distinct().ToHashSet();

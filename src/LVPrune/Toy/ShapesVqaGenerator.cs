@@ -11,6 +11,8 @@ public sealed class ShapesVqaGenerator
     public const int MinImageSize = 64;
     /// <summary>Largest supported canvas.</summary>
     public const int MaxImageSize = 1024;
+    /// <summary>Most questions per image when families are drawn independently (and may repeat).</summary>
+    public const int MaxIndependentQuestions = 16;
 
     private readonly Random _rng;
     private readonly SceneSampler _scenes;
@@ -22,7 +24,13 @@ public sealed class ShapesVqaGenerator
     /// <param name="maxObjects">Most objects per scene (at most <see cref="ShapesVqaVocabulary.MaxObjectsPerScene"/>).</param>
     /// <param name="imageSize">Side of the square image in pixels; objects scale with it (28-56 px at 192).</param>
     /// <param name="familyWeights">Relative share of each question family (null: equal shares).</param>
-    public ShapesVqaGenerator(int seed, int minObjects, int maxObjects, int imageSize = 192, IReadOnlyDictionary<string, double>? familyWeights = null)
+    /// <param name="independentFamilies">
+    /// Draw each question's family (and each existence answer) independently at random, families
+    /// repeating within an image, instead of balancing the data set as it goes. Multi-turn data needs
+    /// this: with balanced draws, the families of an image's first questions give away the next one's.
+    /// </param>
+    public ShapesVqaGenerator(int seed, int minObjects, int maxObjects, int imageSize = 192,
+                              IReadOnlyDictionary<string, double>? familyWeights = null, bool independentFamilies = false)
     {
         if (minObjects < 1 || minObjects > maxObjects || maxObjects > ShapesVqaVocabulary.MaxObjectsPerScene)
             throw new LVPruneException(
@@ -35,29 +43,34 @@ public sealed class ShapesVqaGenerator
         ImageSize = imageSize;
         _rng = new Random(seed);
         _scenes = new SceneSampler(_rng, minObjects, maxObjects, imageSize);
-        _questions = new QuestionAsker(_rng, familyWeights);
+        IndependentFamilies = independentFamilies;
+        _questions = new QuestionAsker(_rng, familyWeights, independentFamilies);
     }
 
     public int Seed { get; }
     public int MinObjects { get; }
     public int MaxObjects { get; }
     public int ImageSize { get; }
+    public bool IndependentFamilies { get; }
+
+    /// <summary>Most questions one image can be asked: one per family, or more when families are drawn independently.</summary>
+    public int MaxQuestionsPerImage => IndependentFamilies ? MaxIndependentQuestions : QuestionFamily.All.Count;
 
     /// <summary>Draws a new scene (advances the generator).</summary>
     public Scene NextScene() => _scenes.Next();
 
     /// <summary>
-    /// Asks up to <paramref name="count"/> questions of distinct families about the scene, least-asked
-    /// families first (advances the generator and its balancing counters).
+    /// Asks up to <paramref name="count"/> questions about the scene: of distinct families, least-asked
+    /// families first (advances the generator and its balancing counters), or with independently drawn families.
     /// </summary>
     public IReadOnlyList<ShapesVqaQuestion> Ask(Scene scene, int count)
     {
-        if (count < 1 || count > QuestionFamily.All.Count)
-            throw new LVPruneException($"questions per image {count}: must be between 1 and {QuestionFamily.All.Count}");
+        if (count < 1 || count > MaxQuestionsPerImage)
+            throw new LVPruneException($"questions per image {count}: must be between 1 and {MaxQuestionsPerImage}");
         return _questions.Ask(scene, count);
     }
 
-    /// <summary>The next image (numbered from 1) with up to <paramref name="questionsPerImage"/> questions of distinct families.</summary>
+    /// <summary>The next image (numbered from 1) with up to <paramref name="questionsPerImage"/> questions (see <see cref="Ask"/>).</summary>
     public ShapesVqaItem Next(int questionsPerImage = 3)
     {
         var scene = NextScene();

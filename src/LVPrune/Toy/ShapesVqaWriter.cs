@@ -23,7 +23,7 @@ public static class ShapesVqaWriter
 
     /// <summary>
     /// Generates and writes <paramref name="count"/> entries. Each image gets
-    /// <paramref name="questionsPerImage"/> questions of distinct families (fewer when the scene
+    /// <paramref name="questionsPerImage"/> questions, of distinct families unless <paramref name="independentFamilies"/> (fewer when the scene
     /// cannot answer that many), written either as separate single-turn entries sharing the image
     /// (ids "NNNNNN_k") or, with <paramref name="multiTurn"/>, as one multi-turn entry (id "NNNNNN")
     /// with the image token only in its first human turn. Every file is written under a temporary
@@ -31,14 +31,16 @@ public static class ShapesVqaWriter
     /// </summary>
     public static ShapesVqaSummary Write(
         string outDir, int count, int seed, int minObjects, int maxObjects, int imageSize = 192,
-        int questionsPerImage = 3, bool multiTurn = false, IReadOnlyDictionary<string, double>? familyWeights = null)
+        int questionsPerImage = 3, bool multiTurn = false, IReadOnlyDictionary<string, double>? familyWeights = null,
+        bool independentFamilies = false)
     {
         if (count < 1)
             throw new LVPruneException($"entry count {count}: must be at least 1");
         var clock = Stopwatch.StartNew();
-        var generator = new ShapesVqaGenerator(seed, minObjects, maxObjects, imageSize, familyWeights);
-        if (questionsPerImage < 1 || questionsPerImage > QuestionFamily.All.Count)
-            throw new LVPruneException($"questions per image {questionsPerImage}: must be between 1 and {QuestionFamily.All.Count}");
+        var generator = new ShapesVqaGenerator(seed, minObjects, maxObjects, imageSize, familyWeights, independentFamilies);
+        if (questionsPerImage < 1 || questionsPerImage > generator.MaxQuestionsPerImage)
+            throw new LVPruneException($"questions per image {questionsPerImage}: must be between 1 and {generator.MaxQuestionsPerImage}"
+                                       + (independentFamilies ? "" : $" (up to {ShapesVqaGenerator.MaxIndependentQuestions} with --family-order random)"));
 
         string imageDir = Path.Combine(outDir, ImageFolderName);
         string dataPath = Path.GetFullPath(Path.Combine(outDir, DataFileName));

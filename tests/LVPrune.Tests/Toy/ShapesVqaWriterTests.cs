@@ -121,6 +121,35 @@ public class ShapesVqaWriterTests
             Assert.InRange(summary.Families[f], 28, 40);
     }
 
+    [Fact]
+    public void Random_family_order_draws_each_question_independently()
+    {
+        var generator = new ShapesVqaGenerator(12, 1, 6, 64, independentFamilies: true);
+        int repeats = 0, existPairs = 0, sameAnswer = 0;
+        var firstFamilies = new Dictionary<string, int>();
+        for (int n = 0; n < 300; n++)
+        {
+            var questions = generator.Next(10).Questions;
+            Assert.InRange(questions.Count, 1, 10);
+            Assert.Equal(questions.Count, questions.Select(q => q.Question).Distinct().Count()); // never the same question twice
+            if (questions.Select(q => q.Family).Distinct().Count() < questions.Count) repeats++;
+            firstFamilies[questions[0].Family] = firstFamilies.GetValueOrDefault(questions[0].Family) + 1;
+            var exist = questions.Where(q => q.Family == QuestionFamily.Exist).Select(q => q.Answer).ToList();
+            for (int i = 1; i < exist.Count; i++, existPairs++) if (exist[i] == exist[i - 1]) sameAnswer++;
+        }
+        Assert.True(repeats > 250, $"families repeated in only {repeats} of 300 ten-question images");
+        Assert.Equal(QuestionFamily.All.Count, firstFamilies.Count);
+        // Balanced asking alternates yes / no, so consecutive existence answers never agree; independent ones
+        // agree about half the time (a little more than half: duplicates of the few true pairs are redrawn).
+        Assert.InRange((double)sameAnswer / existPairs, 0.3, 0.7);
+
+        var balanced = new ShapesVqaGenerator(12, 1, 6, 64);
+        Assert.Contains("between 1 and 6", Assert.Throws<LVPruneException>(() => balanced.Next(10)).Message);
+        using var folder = new TempFolder();
+        var e = Assert.Throws<LVPruneException>(() => ShapesVqaWriter.Write(folder.Path, 5, 1, 1, 6, 64, questionsPerImage: 10));
+        Assert.Contains("--family-order random", e.Message);
+    }
+
     [Theory]
     [InlineData("exists=2", "exists=2")]
     [InlineData("exist=-1", "weight must be a number >= 0")]
