@@ -26,7 +26,7 @@ public static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "measured runs per configuration (medians reported)", DefaultValueFactory = _ => 3 };
         var fastvK = new Option<int>("--fastv-k") { Description = "FastV's K", DefaultValueFactory = _ => 2 };
         var fastvShare = new Option<double?>("--fastv-keep") { Description = "FastV's kept share (default: the share matching LVPruning's TFLOPs at each budget, else 0.5)" };
-        var kernel = new Option<string>("--decode-kernel") { Description = "bf16 decode products on the CPU: lvprune (own GEMV kernel) or libtorch", DefaultValueFactory = _ => "lvprune" }.AcceptOnlyFromAmong("lvprune", "libtorch");
+        var kernel = new Option<string>("--decode-kernel") { Description = "bf16 decode on the CPU: lvprune (own GEMV and KV-cache attention kernels) or libtorch", DefaultValueFactory = _ => "lvprune" }.AcceptOnlyFromAmong("lvprune", "libtorch");
         var json = CommonOptions.Json();
         var cmd = new Command("bench", "Measure speed and memory at a model's real shape, with and without pruning.")
         {
