@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the bundled toy model (assets/toy-llava) and its LVPruning adapter from nothing,
-# with LVPrune's own code. About 75 minutes on 2 CPU cores. Usage: scripts/train-toy.sh [WORK_DIR]
+# with LVPrune's own code. About 2.5 hours on 2 CPU cores. Usage: scripts/train-toy.sh [WORK_DIR]
 #
 # The recipe, and why (docs/toy-results.md has the measurements):
 #  stage 0  The toy CLIP tower (192 px, 16 px patches: 144 tokens) is pretrained on dense patch
@@ -17,6 +17,14 @@
 #           earlier turns give the later family away, and the model had leant on that.)
 #  stage D  The same at half the learning rate, with more of the families it was weakest at
 #           (existence x3, count, colour and position x2).
+#  stage E  Multi-turn again, but with eight questions per image whose families are drawn
+#           independently (--family-order random: families repeat, existence answers are coins),
+#           so no turn gives another away. Each image now teaches eight answers for the price of
+#           one image encoding: 69% -> 84% on 1-6 objects in one epoch.
+#  stage F  Another epoch of the same on new scenes, weighted to the families still weakest
+#           (existence and position x3, colour x2): 94.5% on 1-6 objects, position the last
+#           family under 80% on crowded scenes.
+#  stage G  A shorter pass at a lower learning rate with position x4 and existence x2.
 #  adapter  LVPruning's decision modules on the frozen result (keep 0.5 / 0.3 / 0.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,8 +51,22 @@ $L toy-data --out "$W/d4" --count 40000 --seed 7004 --objects 1-6 --questions-pe
 $L train --model "$W/sC" --train multi_modal_projector,language_model --data "$W/d4/data.json" --out "$W/sD" \
     --batch-size 16 --lr 5e-4 --max-steps 2000 --save-every 500 --seed 4 --max-length 512
 
+$L toy-data --out "$W/d5" --count 30000 --seed 7005 --objects 1-6 --questions-per-image 8 --multi-turn --family-order random \
+    --family-weights exist=2,count=2,color=2,position=2
+$L train --model "$W/sD" --train multi_modal_projector,language_model --data "$W/d5/data.json" --out "$W/sE" \
+    --batch-size 16 --lr 5e-4 --max-steps 1875 --save-every 250 --seed 5 --max-length 512
+$L toy-data --out "$W/d6" --count 48000 --seed 7006 --objects 1-6 --questions-per-image 8 --multi-turn --family-order random \
+    --family-weights exist=3,position=3,color=2
+$L train --model "$W/sE" --train multi_modal_projector,language_model --data "$W/d6/data.json" --out "$W/sF" \
+    --batch-size 16 --lr 5e-4 --max-steps 3000 --save-every 500 --seed 6 --max-length 512
+
+$L toy-data --out "$W/d7" --count 24000 --seed 7007 --objects 1-6 --questions-per-image 8 --multi-turn --family-order random \
+    --family-weights position=4,exist=2
+$L train --model "$W/sF" --train multi_modal_projector,language_model --data "$W/d7/data.json" --out "$W/sG" \
+    --batch-size 16 --lr 3e-4 --max-steps 1500 --save-every 500 --seed 7 --max-length 512
+
 # The bundled model is the last stage.
-rm -rf assets/toy-llava && cp -r "$W/sD" assets/toy-llava
+rm -rf assets/toy-llava && cp -r "$W/sG" assets/toy-llava
 
 # LVPruning adapter on the frozen toy model: decision modules after layers 0, 1, 3 (the paper's
 # relative depths for 8 layers), training keep 0.5 / 0.3 / 0.1, lambda_causal 1, lambda_ratio 10 (at the default 2 the soft keep rates sat at
