@@ -49,10 +49,14 @@ public static class TrainCommand
         var lambdaRatio = new Option<double>("--lambda-ratio") { Description = "weight of the keep-ratio loss", DefaultValueFactory = _ => 2.0 };
         var tau = new Option<double>("--gumbel-tau") { Description = "Gumbel-softmax temperature", DefaultValueFactory = _ => 1.0 };
         var huber = new Option<bool>("--huber") { Description = "Huber (beta 0.5) ratio loss instead of MSE" };
+        var removalShare = new Option<double>("--removal-share") { Description = "model training: share of steps run with vision tokens removed after the pruning layers (0 = never)", DefaultValueFactory = _ => 0 };
+        var removalRho = new Option<string>("--removal-rho") { Description = "model training: range MIN-MAX of the budget rho of removal steps (keep rho, rho-0.2, rho-0.4)", DefaultValueFactory = _ => "0.4-0.7" };
+        var removalAdapter = new Option<string>("--removal-adapter") { Description = "model training: an adapter of the base whose choice of tokens half the removal steps use (the rest random)" };
         var cmd = new Command("train", "Train a model (or the toy model from scratch) or an LVPruning adapter on a frozen base.")
         {
             model, initToy, pretrainVision, data, output, adapterOut, ckpt, resume, train, batch, accum, lr, warmup, wd, clip, epochs, maxSteps,
             saveEvery, seed, maxLength, template, imagePosition, imageMode, limit, dtype, keep, rho, layers, blocks, heads, lambdaCausal, lambdaRatio, tau, huber,
+            removalShare, removalRho, removalAdapter,
         };
         cmd.SetAction(r =>
         {
@@ -82,6 +86,8 @@ public static class TrainCommand
             {
                 if (adapterPath is not null)
                 {
+                    if (r.GetValue(removalShare) > 0 || r.GetValue(removalAdapter) is not null)
+                        throw new LVPruneException("--removal-share and --removal-adapter apply to model training (--out), not to adapter training (--adapter-out)");
                     var ratios = PruningOptions.Ratios(r.GetValue(keep), r.GetValue(rho)) ?? KeepRatios.FromRho(0.5);
                     var layerList = r.GetValue(layers) is { } l ? ParseLayers(l) : null;
                     TrainingRun.TrainAdapter(r.GetValue(model) ?? throw new LVPruneException("--model DIR (the frozen base) is required with --adapter-out"),
@@ -92,10 +98,14 @@ public static class TrainCommand
                 }
                 else
                 {
+                    var (rhoMin, rhoMax) = RemovalAugmentation.ParseRange(r.GetValue(removalRho)!);
+                    var removal = new RemovalAugmentation { Share = r.GetValue(removalShare), RhoMin = rhoMin, RhoMax = rhoMax, AdapterPath = r.GetValue(removalAdapter) };
+                    if (removal.Share <= 0 && removal.AdapterPath is not null) throw new LVPruneException("--removal-adapter needs --removal-share > 0");
                     var prefixes = r.GetValue(train)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                     TrainingRun.TrainModel(r.GetValue(model), r.GetValue(initToy), outDir!, checkpointDir, dataOptions, options, prefixes,
                                            r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err,
-                                           new LVPrune.Toy.VisionPretrainOptions { Steps = r.GetValue(pretrainVision), Seed = options.Seed, BatchSize = Math.Max(8, options.BatchSize) });
+                                           new LVPrune.Toy.VisionPretrainOptions { Steps = r.GetValue(pretrainVision), Seed = options.Seed, BatchSize = Math.Max(8, options.BatchSize) },
+                                           removal);
                 }
             }
             finally { Console.CancelKeyPress -= handler; progress.Done(); }

@@ -31,8 +31,10 @@ public static class TrainingRun
     /// <param name="modelDir">base folder, or null with <paramref name="initToy"/> to start the toy model from scratch</param>
     public static void TrainModel(string? modelDir, bool initToy, string outDir, string checkpointDir, DataOptions data, TrainerOptions options,
                                   IReadOnlyList<string>? trainPrefixes, bool resume, ScalarType dtype, CancellationToken cancel,
-                                  Action<TrainStepLog>? onStep, TextWriter log, VisionPretrainOptions? pretrainVision = null)
+                                  Action<TrainStepLog>? onStep, TextWriter log, VisionPretrainOptions? pretrainVision = null,
+                                  RemovalAugmentation? removal = null)
     {
+        removal?.Validate();
         string source;
         if (initToy)
         {
@@ -78,7 +80,9 @@ public static class TrainingRun
             log.WriteLine($"--max-steps 0: wrote {outDir} without language-model training");
             return;
         }
-        var objective = new LanguageModelObjective(model, trainPrefixes);
+        using var removalAdapter = removal is { Share: > 0, AdapterPath: { } ap } ? LVPruningAdapter.Load(ap, model) : null;
+        if (removal is { Share: > 0 }) log.WriteLine($"vision-token {removal}");
+        var objective = new LanguageModelObjective(model, trainPrefixes, removal, removalAdapter, options.Seed);
         // Each checkpoint also exports the current weights as a loadable model (CHECKPOINT/latest-model).
         Trainer.Run(objective, set, options, checkpointDir, resume, cancel, onStep, log,
                     _ => WriteModelFolder(model, source, Path.Combine(checkpointDir, "latest-model")));

@@ -27,6 +27,19 @@ public class CliErrorTests
     public void BadKeepRatios() => AssertUserError(Run("flops", "--preset", "llava-1.5-7b", "--keep", "0.5,0.9"), "must not increase");
 
     [Fact]
+    public void BadRemovalOptions_AreNamed()
+    {
+        using var ckpt = new TinyCheckpoint();
+        string data = Path.Combine(ckpt.Dir, "none.json"), output = Path.Combine(ckpt.Dir, "out");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", output, "--removal-share", "1.5"), "--removal-share");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", output, "--removal-share", "0.5", "--removal-rho", "0.7-0.4"), "--removal-rho");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", output, "--removal-share", "0.5", "--removal-rho", "half"), "half");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", output, "--removal-share", "0.5", "--removal-adapter", "/nonexistent/a.safetensors"), "/nonexistent/a.safetensors");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--removal-share", "0.5"), "--adapter-out");
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void PromptWithoutImageToken_AndUndecodableImage()
     {
         using var ckpt = new TinyCheckpoint();

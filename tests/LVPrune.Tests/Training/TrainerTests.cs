@@ -135,6 +135,61 @@ public class TrainerTests : IClassFixture<TrainingFixture>
         foreach (var (key, value) in model.state_dict()) Assert.True(before[key].Equals(value), $"base weight {key} changed");
     }
 
+    [Fact]
+    public void RemovalDraws_FollowShareRangeAndSeed()
+    {
+        using var model = _f.Model();
+        using var adapter = LVPruningAdapter.Create(model, [0.5, 0.3, 0.1], seed: 1);
+        var removal = new RemovalAugmentation { Share = 0.3, RhoMin = 0.4, RhoMax = 0.7 };
+        var draws = Enumerable.Range(0, 2000).Select(t => removal.Draw(t, 11, adapter, model.Decoder.LayerCount, model.Config.ImageTokens)).ToList();
+        var taken = draws.Where(d => d is not null).Select(d => d!.Value).ToList();
+        Assert.InRange(taken.Count / 2000.0, 0.26, 0.34);
+        Assert.All(taken, d => Assert.InRange(d.Rho, 0.4, 0.7));
+        Assert.InRange(taken.Count(d => d.ByAdapter) / (double)taken.Count, 0.4, 0.6);
+        Assert.All(taken, d => Assert.Equal(adapter.Layers, d.Selector.Layers));
+        // The same (seed, step) draws the same; without an adapter every removal is random.
+        for (int t = 0; t < 50; t++)
+            Assert.Equal(draws[t]?.Rho, removal.Draw(t, 11, adapter, model.Decoder.LayerCount, model.Config.ImageTokens)?.Rho);
+        Assert.All(Enumerable.Range(0, 200).Select(t => removal.Draw(t, 11, null, model.Decoder.LayerCount, model.Config.ImageTokens)),
+                   d => Assert.False(d?.ByAdapter ?? false));
+        Assert.Null(new RemovalAugmentation { Share = 0 }.Draw(0, 11, adapter, model.Decoder.LayerCount, model.Config.ImageTokens));
+    }
+
+    [Fact]
+    public void TrainingWithRemoval_LowersThePrunedLoss_AndResumesExactly()
+    {
+        var removal = new RemovalAugmentation { Share = 0.7, RhoMin = 0.3, RhoMax = 0.5 };
+        double[] keep = [0.4, 0.2, 0.05];
+        LanguageModelObjective Objective(LlavaForConditionalGeneration m, LVPruningAdapter ad) => new(m, null, removal, ad, seed: 3);
+
+        using var a = _f.Model();
+        using var adapterA = LVPruningAdapter.Create(a, keep, seed: 4);
+        var set = _f.Set(a);
+        double before = PrunedLoss(a, adapterA, keep, set);
+        var logs = new List<TrainStepLog>();
+        Trainer.Run(Objective(a, adapterA), set, Options(8), TempDir(), false, CancellationToken.None, logs.Add);
+        double after = PrunedLoss(a, adapterA, keep, set);
+        Assert.True(after < before * 0.9, $"pruned loss {before:F4} -> {after:F4}");
+        // Both kinds of removal and plain steps occurred, and the adapter itself did not train.
+        Assert.Contains(logs, l => l.Metrics["removal_rho"] == 0);
+        Assert.Contains(logs, l => l.Metrics["removal_adapter"] == 1);
+        Assert.Contains(logs, l => l.Metrics["removal_rho"] > 0 && l.Metrics["removal_adapter"] == 0);
+
+        using var b = _f.Model();
+        using var adapterB = LVPruningAdapter.Create(b, keep, seed: 4);
+        var adapterBefore = Snapshot(adapterB);
+        string dir = TempDir();
+        using var cancel = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() =>
+            Trainer.Run(Objective(b, adapterB), _f.Set(b), Options(8), dir, false, cancel.Token, e => { if (e.Step == 4) cancel.Cancel(); }));
+        using var c = _f.Model();
+        using var adapterC = LVPruningAdapter.Create(c, keep, seed: 4);
+        Trainer.Run(Objective(c, adapterC), _f.Set(c), Options(8), dir, true, CancellationToken.None);
+        var expected = a.state_dict(); var actual = c.state_dict();
+        foreach (var key in expected.Keys) Assert.True(expected[key].Equals(actual[key]), $"{key} differs after resume");
+        foreach (var (key, value) in adapterB.state_dict()) Assert.True(adapterBefore[key].Equals(value), $"adapter weight {key} changed");
+    }
+
     /// <summary>The language-model loss with real (inference-mode) removal, labels gathered to the kept tokens.</summary>
     private static double PrunedLoss(LlavaForConditionalGeneration model, LVPruningAdapter adapter, double[] keep, TrainingSet set)
     {
