@@ -31,9 +31,17 @@ public static class EvalCommand
             var items = EvalItem.Load(r.GetValue(data)!, r.GetValue(limit));
             using var pipeline = models.Load(r);
             var selector = spec.CreateSelector(pipeline.Model);
-            var run = EvalRunner.Run(pipeline, items, selector, r.GetValue(batch), r.GetValue(maxNew), r.GetValue(suffix),
-                                     (done, total) => CliIO.Err.Write($"\r{done}/{total} questions"));
-            CliIO.Err.WriteLine();
+            // Redrawn in place on a terminal; in a log, one line per tenth of the questions.
+            bool terminal = !Console.IsErrorRedirected;
+            int lastTenth = -1;
+            var run = EvalRunner.Run(pipeline, items, selector, r.GetValue(batch), r.GetValue(maxNew), r.GetValue(suffix), (done, total) =>
+            {
+                int tenth = 10 * done / Math.Max(1, total);
+                if (terminal) CliIO.Err.Write($"\r{done}/{total} questions");
+                else if (tenth != lastTenth) CliIO.Err.WriteLine($"{done}/{total} questions");
+                lastTenth = tenth;
+            });
+            if (terminal) CliIO.Err.WriteLine();
             if (r.GetValue(predictions) is { } path) EvalRunner.WritePredictions(path, run.Predictions);
             if (r.GetValue(json)) { CliIO.Out.WriteLine(run.Report.ToJson()); return 0; }
             var rep = run.Report;
