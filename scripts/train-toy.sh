@@ -74,25 +74,28 @@ $L train --model "$W/sF" --train multi_modal_projector,language_model --data "$W
 
 # Stages I and J make the base robust to vision-token removal (see the header), using an LVPruning
 # adapter of the stage before to choose the tokens on half of the removal steps.
+# adapter BASE OUT STEPS: LVPruning's decision modules on a frozen base (keep 0.5 / 0.3 / 0.1,
+# lambda_causal 1, lambda_ratio 10, lr 1e-3, batch 16).
+adapter() {
+    $L train --model "$1" --adapter-out "$2" --data "$W/adapter-data/data.json" --rho 0.5 --batch-size 16 --lr 1e-3 \
+        --max-steps "$3" --save-every 0 --seed 0 --lambda-ratio 10 --checkpoint-dir "$W/$(basename "$2").ckpt"
+}
+# removal_stage BASE DATA OUT SEED ADAPTER: the whole model (tower too) with removal on half of the steps.
+removal_stage() {
+    $L train --model "$1" --train all --data "$2" --out "$3" --batch-size 16 --lr 2e-4 --max-steps 1500 --save-every 500 \
+        --seed "$4" --max-length 512 --removal-share 0.5 --removal-adapter "$5"
+}
 $L toy-data --out "$W/adapter-data" --count 60000 --seed 6000 --objects 1-6
-$L train --model "$W/sG" --adapter-out "$W/lvpruning-G.safetensors" --data "$W/adapter-data/data.json" \
-    --rho 0.5 --batch-size 16 --lr 1e-3 --max-steps 700 --save-every 0 --seed 0 --lambda-ratio 10 --checkpoint-dir "$W/adapter-G.ckpt"
+adapter "$W/sG" "$W/lvpruning-G.safetensors" 700
 $L toy-data --out "$W/d9" --count 24000 --seed 7009 --objects 1-6 --questions-per-image 2 --family-weights position=3,count=2,exist=2
-$L train --model "$W/sG" --train all --data "$W/d9/data.json" --out "$W/sI" \
-    --batch-size 16 --lr 2e-4 --max-steps 1500 --save-every 500 --seed 9 --max-length 512 \
-    --removal-share 0.5 --removal-adapter "$W/lvpruning-G.safetensors"
-$L train --model "$W/sI" --adapter-out "$W/lvpruning-I.safetensors" --data "$W/adapter-data/data.json" \
-    --rho 0.5 --batch-size 16 --lr 1e-3 --max-steps 700 --save-every 0 --seed 0 --lambda-ratio 10 --checkpoint-dir "$W/adapter-I.ckpt"
+removal_stage "$W/sG" "$W/d9/data.json" "$W/sI" 9 "$W/lvpruning-G.safetensors"
+adapter "$W/sI" "$W/lvpruning-I.safetensors" 700
 $L toy-data --out "$W/d10" --count 32000 --seed 7010 --objects 1-6 --questions-per-image 2 --family-weights position=5,count=2,exist=2
-$L train --model "$W/sI" --train all --data "$W/d10/data.json" --out "$W/sJ" \
-    --batch-size 16 --lr 2e-4 --max-steps 1500 --save-every 500 --seed 10 --max-length 512 \
-    --removal-share 0.5 --removal-adapter "$W/lvpruning-I.safetensors"
+removal_stage "$W/sI" "$W/d10/data.json" "$W/sJ" 10 "$W/lvpruning-I.safetensors"
 
 # The bundled model is the last stage.
 rm -rf assets/toy-llava && cp -r "$W/sJ" assets/toy-llava
 
-# LVPruning adapter on the frozen toy model: decision modules after layers 0, 1, 3 (the paper's
-# relative depths for 8 layers), training keep 0.5 / 0.3 / 0.1, lambda_causal 1, lambda_ratio 10, 2100 steps
-# (three times the 700 steps of the helper adapters above; docs/toy-results.md has why).
-$L train --model assets/toy-llava --adapter-out assets/toy-llava/lvpruning.safetensors --data "$W/adapter-data/data.json" \
-    --rho 0.5 --batch-size 16 --lr 1e-3 --max-steps 2100 --save-every 0 --seed 0 --lambda-ratio 10 --checkpoint-dir "$W/adapter.ckpt"
+# The bundled adapter: decision modules after layers 0, 1, 3 (the paper's relative depths for 8
+# layers), 2100 steps, three times the helper adapters' 700 (docs/toy-results.md has why).
+adapter assets/toy-llava assets/toy-llava/lvpruning.safetensors 2100

@@ -100,7 +100,6 @@ public static class TrainCommand
                 {
                     var (rhoMin, rhoMax) = RemovalAugmentation.ParseRange(r.GetValue(removalRho)!);
                     var removal = new RemovalAugmentation { Share = r.GetValue(removalShare), RhoMin = rhoMin, RhoMax = rhoMax, AdapterPath = r.GetValue(removalAdapter) };
-                    if (removal.Share <= 0 && removal.AdapterPath is not null) throw new LVPruneException("--removal-adapter needs --removal-share > 0");
                     var prefixes = r.GetValue(train)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                     TrainingRun.TrainModel(r.GetValue(model), r.GetValue(initToy), outDir!, checkpointDir, dataOptions, options, prefixes,
                                            r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err,

@@ -45,6 +45,9 @@ public sealed class LVPruningSelector : ITokenSelector
     public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? lastQueryAttention)
     {
         using var scope = NewDisposeScope();
+        // Inference decisions are indices: no gradient can flow through them, so build no graph
+        // (a base trained with removal would otherwise record the modules' graph every step).
+        using var noGrad = _mode == PruningMode.Infer ? no_grad() : null;
         var isImage = tokens.IsImage;
         var imagePos = KeepMask.ToIndices(isImage);                                      // [B, Nv]
         long B = hidden.shape[0], Nv = imagePos.shape[1], D = hidden.shape[2];

@@ -24,7 +24,7 @@ public sealed class LanguageModelObjective : ITrainingObjective
                                   RemovalAugmentation? removal = null, LVPruningAdapter? removalAdapter = null, long seed = 0)
     {
         _model = model;
-        _removal = removal is { Share: > 0 } ? removal : null;
+        _removal = removal is { Enabled: true } ? removal : null;
         _removalAdapter = removalAdapter;
         _seed = seed;
         if (removalAdapter is not null) foreach (var p in removalAdapter.parameters()) p.requires_grad = false;

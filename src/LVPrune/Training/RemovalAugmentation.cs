@@ -23,8 +23,12 @@ public sealed record RemovalAugmentation
     /// <summary>Adapter choosing the kept tokens on half of the removal steps; null = always random.</summary>
     public string? AdapterPath { get; init; }
 
+    /// <summary>Whether any step removes tokens.</summary>
+    public bool Enabled => Share > 0;
+
     public void Validate()
     {
+        if (!Enabled && AdapterPath is not null) throw new LVPruneException("--removal-adapter needs --removal-share > 0");
         if (!(Share >= 0 && Share <= 1)) throw new LVPruneException($"--removal-share must be in [0, 1], got {Fmt(Share)}");
         if (!(RhoMin > 0 && RhoMin <= RhoMax && RhoMax <= 1))
             throw new LVPruneException($"--removal-rho: need 0 < MIN <= MAX <= 1, got {Fmt(RhoMin)}-{Fmt(RhoMax)}");
@@ -49,12 +53,11 @@ public sealed record RemovalAugmentation
     /// <summary>What step <paramref name="step"/> does: null = no removal.</summary>
     public (ITokenSelector Selector, double Rho, bool ByAdapter)? Draw(long step, long seed, LVPruningAdapter? adapter, int decoderLayers, int imageTokens)
     {
-        if (Share <= 0) return null;
+        if (!Enabled) return null;
         var rng = new Random(unchecked((int)(seed * 7_919 + step * 104_729 + 17)));
         if (rng.NextDouble() >= Share) return null;
         double rho = Math.Round(RhoMin + (RhoMax - RhoMin) * rng.NextDouble(), 3);
-        int stages = adapter?.Layers.Count ?? 3;
-        var keep = Enumerable.Range(0, stages).Select(s => Math.Max(0.02, Math.Round(rho - 0.2 * s, 3))).ToArray();
+        var keep = KeepRatios.FromRho(rho, adapter?.Layers.Count ?? 3).Select(k => Math.Max(0.02, k)).ToArray();
         bool byAdapter = adapter is not null && rng.NextDouble() < 0.5;
         if (byAdapter) return (new LVPruningSelector(adapter!, keep, imageTokens, PruningMode.Infer), rho, true);
         var layers = adapter?.Layers ?? KeepRatios.DefaultLayers(decoderLayers, keep.Length);

@@ -80,8 +80,8 @@ public static class TrainingRun
             log.WriteLine($"--max-steps 0: wrote {outDir} without language-model training");
             return;
         }
-        using var removalAdapter = removal is { Share: > 0, AdapterPath: { } ap } ? LVPruningAdapter.Load(ap, model) : null;
-        if (removal is { Share: > 0 }) log.WriteLine($"vision-token {removal}");
+        using var removalAdapter = removal is { Enabled: true, AdapterPath: { } ap } ? LVPruningAdapter.Load(ap, model) : null;
+        if (removal is { Enabled: true }) log.WriteLine($"vision-token {removal}");
         var objective = new LanguageModelObjective(model, trainPrefixes, removal, removalAdapter, options.Seed);
         // Each checkpoint also exports the current weights as a loadable model (CHECKPOINT/latest-model).
         Trainer.Run(objective, set, options, checkpointDir, resume, cancel, onStep, log,
