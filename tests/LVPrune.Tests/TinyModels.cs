@@ -57,6 +57,14 @@ public static class TinyModels
         return ids.ToArray();
     }
 
+    /// <summary>Two prompts of different lengths whose last two tokens are supervised (the rest -100).</summary>
+    public static LlavaBatch SupervisedBatch()
+    {
+        var prompts = new[] { Prompt(1), Prompt(2, 3, 3) };
+        var labels = prompts.Select(p => (IReadOnlyList<long>)p.Select((t, i) => i >= p.Length - 2 ? t : LlavaBatch.IgnoreIndex).ToArray()).ToList();
+        return LlavaBatch.FromTokens(prompts.Select(p => (IReadOnlyList<long>)p).ToList(), Pixels(2, 1), ImageTokenId, 16, PadId, labels);
+    }
+
     public static LlavaBatch Batch(LlavaConfig cfg, IReadOnlyList<long[]> prompts, Tensor pixels) =>
         LlavaBatch.FromTokens(prompts.Select(p => (IReadOnlyList<long>)p).ToList(), pixels, cfg.ImageTokenIndex, cfg.ImageTokens, PadId);
 }

@@ -14,21 +14,25 @@ public static class RatioLoss
     /// <param name="stages">training-mode stage outcomes (SoftKeep [B, T] over the unpruned sequence)</param>
     /// <param name="isImage">image-token positions [B, T]</param>
     /// <param name="targets">rho_s per stage</param>
-    public static Tensor Compute(IReadOnlyList<StageOutcome> stages, Tensor isImage, IReadOnlyList<double> targets, bool huber = false, double beta = 0.5)
+    public static Tensor Compute(IReadOnlyList<StageOutcome> stages, Tensor isImage, IReadOnlyList<double> targets, bool huber = false, double beta = 0.5) =>
+        Compute(stages.Select(s => s.SoftKeep ?? throw new ArgumentException("ratio loss needs training-mode (soft) decisions")).ToList(), isImage, targets, huber, beta);
+
+    /// <param name="softKeeps">each stage's keep weights D_s [B, T]</param>
+    public static Tensor Compute(IReadOnlyList<Tensor> softKeeps, Tensor isImage, IReadOnlyList<double> targets, bool huber = false, double beta = 0.5)
     {
-        if (stages.Count != targets.Count) throw new ArgumentException($"{stages.Count} stages but {targets.Count} targets");
+        if (softKeeps.Count != targets.Count) throw new ArgumentException($"{softKeeps.Count} stages but {targets.Count} targets");
         using var scope = NewDisposeScope();
         var image = isImage.to(ScalarType.Float32);
         Tensor total = zeros(isImage.shape[0], ScalarType.Float32, isImage.device);
-        for (int s = 0; s < stages.Count; s++)
+        for (int s = 0; s < softKeeps.Count; s++)
         {
-            var d = stages[s].SoftKeep ?? throw new ArgumentException("ratio loss needs training-mode (soft) decisions");
+            var d = softKeeps[s];
             var diff = Rate(d, image) - targets[s];
             total = total + (huber
                 ? where(diff.abs().lt(beta), 0.5 * diff.pow(2) / beta, diff.abs() - 0.5 * beta)
                 : diff.pow(2));
         }
-        return (total / stages.Count).mean().MoveToOuterDisposeScope();
+        return (total / softKeeps.Count).mean().MoveToOuterDisposeScope();
     }
 
     /// <summary>Kept fraction of the vision tokens at each stage, averaged over the batch (for logs).</summary>

@@ -18,6 +18,17 @@ public sealed record LVPruningLossOptions
     public double GumbelTau { get; init; } = 1.0;
     /// <summary>Huber (smooth-L1, beta 0.5) ratio loss instead of MSE.</summary>
     public bool Huber { get; init; } = false;
+    /// <summary>Weight of <see cref="AnswerDistillation"/> (0 = the paper's loss, and no teacher pass).</summary>
+    public double LambdaDistill { get; init; } = 0;
+    /// <summary>Per-sample bound on |dL/dD| for the keep decisions (<see cref="MaskGradientTap"/>); 0 = off (the paper).</summary>
+    public double MaskGradClip { get; init; } = 0;
+
+    public void Validate()
+    {
+        if (LambdaCausal < 0 || LambdaRatio < 0 || LambdaDistill < 0) throw new LVPruneException("--lambda-causal, --lambda-ratio and --lambda-distill must be >= 0");
+        if (!(GumbelTau > 0)) throw new LVPruneException($"--gumbel-tau must be > 0 (got {GumbelTau})");
+        if (MaskGradClip < 0) throw new LVPruneException($"--mask-grad-clip must be >= 0 (got {MaskGradClip})");
+    }
 }
 
 /// <summary>
@@ -54,18 +65,45 @@ public sealed class LVPruningObjective : ITrainingObjective
     {
         using var generator = new TorchSharp.torch.Generator((ulong)(_seed * 1_000_003 + step));
         var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator);
-        var result = _model.Forward(batch, selector);
+        var tap = _o.MaskGradClip > 0 ? new MaskGradientTap(selector) : null;
+        var result = _model.Forward(batch, (ITokenSelector?)tap ?? selector);
         var lm = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
         var isImage = batch.ImageMask.to(_model.Device);
-        var ratio = RatioLoss.Compute(result.Decoder.Stages, isImage, _keep, _o.Huber);
-        var loss = _o.LambdaCausal * lm + _o.LambdaRatio * ratio;
+        var ratio = tap is null ? RatioLoss.Compute(result.Decoder.Stages, isImage, _keep, _o.Huber) : RatioLoss.Compute(tap.Graphs, isImage, _keep, _o.Huber);
         var metrics = new Dictionary<string, double> { ["lm_loss"] = lm.ToDouble(), ["ratio_loss"] = ratio.ToDouble() };
+        var baseLoss = _o.LambdaCausal * lm;
+        if (_o.LambdaDistill > 0)
+        {
+            Tensor teacher;
+            using (no_grad())
+            {
+                var plain = _model.Forward(batch, null, logits: LogitsMode.None);
+                teacher = plain.Decoder.Hidden;
+            }
+            var distill = AnswerDistillation.Compute(result.Decoder.Hidden, teacher, batch.Labels!);
+            baseLoss = baseLoss + _o.LambdaDistill * distill;
+            metrics["distill_loss"] = distill.ToDouble();
+        }
+        Tensor loss;
+        if (tap is null) loss = baseLoss + _o.LambdaRatio * ratio;
+        else
+        {
+            // Back-propagate the base's losses to the keep weights only, bound that gradient, and let the
+            // surrogate carry it into the modules; the returned value is still the true loss.
+            baseLoss.backward();
+            var (surrogate, maxGrad, share) = tap.Surrogate(_o.MaskGradClip, isImage);
+            var grad = surrogate + _o.LambdaRatio * ratio;
+            loss = (baseLoss.detach() + _o.LambdaRatio * ratio.detach()) + (grad - grad.detach());
+            metrics["mask_grad_max"] = maxGrad;
+            metrics["mask_grad_clamped"] = share;
+        }
         var rates = RatioLoss.KeepRates(result.Decoder.Stages, isImage);
         for (int s = 0; s < rates.Length; s++)
         {
             metrics[$"keep_{s}"] = rates[s];
             metrics[$"target_{s}"] = _keep[s];
         }
+        tap?.Release();
         return (loss, metrics);
     }
 

@@ -96,6 +96,7 @@ public static class TrainingRun
                                     IReadOnlyList<double> keep, IReadOnlyList<int>? layers, DecisionModuleConfig? module, LVPruningLossOptions loss,
                                     bool resume, ScalarType dtype, CancellationToken cancel, Action<TrainStepLog>? onStep, TextWriter log)
     {
+        loss.Validate();
         using var model = ModelLoader.Load(modelDir, dtype, null, log);
         var tokenizer = LlavaTokenizer.Load(modelDir);
         using var adapter = LVPruningAdapter.Create(model, keep, layers, module, options.Seed);

@@ -40,6 +40,21 @@ public class CliErrorTests
     }
 
     [Fact]
+    public void BadAdapterTrainingOptions_AreNamed()
+    {
+        using var ckpt = new TinyCheckpoint();
+        string data = Path.Combine(ckpt.Dir, "none.json"), output = Path.Combine(ckpt.Dir, "a.safetensors"), model = Path.Combine(ckpt.Dir, "out");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--mask-grad-clip", "-5"), "--mask-grad-clip");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--gumbel-tau", "0"), "--gumbel-tau");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--lambda-ratio", "-1"), "--lambda-ratio");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--lambda-distill", "-1"), "--lambda-distill");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", model, "--mask-grad-clip", "0.01"), "--adapter-out");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", model, "--lambda-distill", "1"), "--adapter-out");
+        Assert.False(File.Exists(output));
+        Assert.False(Directory.Exists(model));
+    }
+
+    [Fact]
     public void PromptWithoutImageToken_AndUndecodableImage()
     {
         using var ckpt = new TinyCheckpoint();

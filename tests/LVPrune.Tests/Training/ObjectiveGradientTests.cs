@@ -7,20 +7,13 @@ namespace LVPrune.Tests.Training;
 
 public class ObjectiveGradientTests
 {
-    private static LlavaBatch SupervisedBatch(LVPrune.Checkpoints.LlavaConfig cfg)
-    {
-        var prompts = new[] { TinyModels.Prompt(1), TinyModels.Prompt(2, 3, 3) };
-        var labels = prompts.Select(p => (IReadOnlyList<long>)p.Select((t, i) => i >= p.Length - 2 ? t : LlavaBatch.IgnoreIndex).ToArray()).ToList();
-        return LlavaBatch.FromTokens(prompts.Select(p => (IReadOnlyList<long>)p).ToList(), TinyModels.Pixels(2, 1), TinyModels.ImageTokenId, 16, TinyModels.PadId, labels);
-    }
-
     [Fact]
     public void LanguageModelLoss_ReachesEveryParameterOnThePath_IncludingTheVisionTower()
     {
         var cfg = TinyModels.Config();
         using var model = TinyModels.Create(cfg);
         var objective = new LanguageModelObjective(model);
-        var (loss, _) = objective.Compute(SupervisedBatch(cfg), 0);
+        var (loss, _) = objective.Compute(TinyModels.SupervisedBatch(), 0);
         loss.backward();
         // Layers after the feature layer and CLIP's post_layernorm are not on the path; everything else must get a gradient.
         var unused = new[] { "vision_tower.vision_model.post_layernorm", $"vision_tower.vision_model.encoder.layers.{cfg.VisionLayersToRun}." };

@@ -111,8 +111,10 @@ public class TrainerTests : IClassFixture<TrainingFixture>
         }
     }
 
-    [Fact]
-    public void AdapterTraining_MovesKeepRatesToTargets_LowersPrunedLoss_AndLeavesTheBaseBitIdentical()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    public void AdapterTraining_MovesKeepRatesToTargets_LowersPrunedLoss_AndLeavesTheBaseBitIdentical(double maskGradClip)
     {
         using var model = _f.Model();
         var before = Snapshot(model);
@@ -120,7 +122,7 @@ public class TrainerTests : IClassFixture<TrainingFixture>
         var set = TrainingSet.Load(_f.Data, _f.Checkpoint.Dir, model.Config, LlavaTokenizer.Load(_f.Checkpoint.Dir), new PromptConfig(), ResizeMode.PadToSquare, 256, limit: 4);
         double[] keep = [0.75, 0.5, 0.25];
         using var adapter = LVPruningAdapter.Create(model, keep, seed: 4);
-        var objective = new LVPruningObjective(model, adapter, keep, new LVPruningLossOptions { LambdaRatio = 10 }, seed: 2);
+        var objective = new LVPruningObjective(model, adapter, keep, new LVPruningLossOptions { LambdaRatio = 10, MaskGradClip = maskGradClip }, seed: 2);
         var logs = new List<TrainStepLog>();
         double prunedBefore = PrunedLoss(model, adapter, keep, set);
         Trainer.Run(objective, set, Options(60) with { LearningRate = 1e-2, Epochs = 60 }, TempDir(), false, CancellationToken.None, logs.Add);

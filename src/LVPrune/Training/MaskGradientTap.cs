@@ -1,0 +1,72 @@
+using LVPrune.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LVPrune.Training;
+
+/// <summary>
+/// Bounds the language-model gradient that reaches LVPruning's keep decisions, element by element.
+///
+/// Why: the masked softmax A_hat[i, j] = exp(a_ij) D_j / sum_k exp(a_ik) D_k has
+/// dA_hat[i, j] / dD_j = exp(a_ij) / sum_k exp(a_ik) D_k, unbounded when the row's attention sat on
+/// tokens that are now masked. On the toy model the adapter's gradient norm had a median of 20 and a
+/// maximum of 350,000 over 700 steps, so after clipping the norm to 1 each step followed the one
+/// token of the batch with the largest spike (docs/toy-results.md). The sign of such a gradient is
+/// informative ("this token mattered"), its size is an artefact of linearising a 0/1 decision.
+///
+/// How: the base model reads each stage's keep weights as a leaf tensor; the loss's gradient on
+/// those leaves, g = dL/dD, is clamped to [-c / B, c / B] (c per sample, B the batch) and sent into the
+/// decision modules by a surrogate sum(D * g_clamped). The modules read the hidden states detached, so
+/// a stage's decision does not learn to steer the next stage's inputs. Not in the paper; 0 = off.
+/// </summary>
+public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector
+{
+    private readonly List<(Tensor Graph, Tensor Leaf)> _masks = [];
+
+    public IReadOnlyList<int> Layers => inner.Layers;
+    public int? AttentionCaptureLayer => inner.AttentionCaptureLayer;
+
+    /// <summary>Each stage's keep weights D [B, T] as the decision modules computed them (with their graph).</summary>
+    public IReadOnlyList<Tensor> Graphs => _masks.Select(m => m.Graph).ToList();
+
+    public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? lastQueryAttention)
+    {
+        var d = inner.Decide(stage, hidden.detach(), tokens, lastQueryAttention);
+        if (d.SoftKeep is null) return d;
+        var graph = d.SoftKeep.DetachFromDisposeScope();
+        var leaf = graph.detach().requires_grad_(true);
+        _masks.Add((graph, leaf.DetachFromDisposeScope()));
+        return new StageDecision(SoftKeep: leaf);
+    }
+
+    /// <summary>
+    /// After the base's loss has been back-propagated to the leaves: sum over stages of
+    /// (D_s * clamp(dL/dD_s)), whose gradient carries the clamped gradient into the modules. Also the
+    /// largest per-sample |dL/dD| and the share of image entries the clamp changed, for the log.
+    /// </summary>
+    public (Tensor Surrogate, double MaxPerSample, double ClampedShare) Surrogate(double perSampleClip, Tensor isImage)
+    {
+        using var scope = NewDisposeScope();
+        long B = isImage.shape[0];
+        double c = perSampleClip / B;
+        Tensor total = zeros([], ScalarType.Float32, isImage.device);
+        double max = 0, clamped = 0, count = 0;
+        var image = isImage.to(ScalarType.Float32);
+        foreach (var (graph, leaf) in _masks)
+        {
+            var g = leaf.grad is null ? zeros_like(leaf) : leaf.grad.detach() * image;  // text tokens are never masked
+            max = Math.Max(max, g.abs().max().ToDouble() * B);
+            clamped += g.abs().gt(c).sum().ToDouble();
+            count += image.sum().ToDouble();
+            total = total + (graph * g.clamp(-c, c)).sum();
+        }
+        return (total.MoveToOuterDisposeScope(), max, count > 0 ? clamped / count : 0);
+    }
+
+    /// <summary>Releases the stored masks (call once the step's backward pass is done or the step is abandoned).</summary>
+    public void Release()
+    {
+        foreach (var (graph, leaf) in _masks) { graph.Dispose(); leaf.Dispose(); }
+        _masks.Clear();
+    }
+}
