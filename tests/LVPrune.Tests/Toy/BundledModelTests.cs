@@ -23,7 +23,7 @@ public class BundledModelTests
         var (image, questions) = ToyDemo.Scene(2024);
         var answers = ToyDemo.Run(pipeline, image, questions, selector);
         Assert.Equal(["count", "size", "position", "exist", "shape", "color"], answers.Select(a => a.Family));
-        Assert.Equal(["2", "small", "bottom", "yes", "circle", "blue"], answers.Select(a => a.Full.Text));
+        Assert.Equal(["2", "large", "bottom", "yes", "circle", "blue"], answers.Select(a => a.Full.Text));
         Assert.Equal(["2", "large", "bottom", "yes", "circle", "blue"], answers.Select(a => a.Pruned!.Text));
         Assert.All(answers, a => Assert.Equal([72, 43, 14], a.Pruned!.Stages.Select(s => s.KeptImageTokens.Length)));
     }
