@@ -65,7 +65,7 @@ public sealed class LVPruningObjective : ITrainingObjective
     {
         using var generator = new TorchSharp.torch.Generator((ulong)(_seed * 1_000_003 + step));
         var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator);
-        var tap = _o.MaskGradClip > 0 ? new MaskGradientTap(selector) : null;
+        using var tap = _o.MaskGradClip > 0 ? new MaskGradientTap(selector) : null;
         var result = _model.Forward(batch, (ITokenSelector?)tap ?? selector);
         var lm = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
         var isImage = batch.ImageMask.to(_model.Device);
@@ -103,7 +103,6 @@ public sealed class LVPruningObjective : ITrainingObjective
             metrics[$"keep_{s}"] = rates[s];
             metrics[$"target_{s}"] = _keep[s];
         }
-        tap?.Release();
         return (loss, metrics);
     }
 

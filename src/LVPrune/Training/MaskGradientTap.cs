@@ -19,7 +19,7 @@ namespace LVPrune.Training;
 /// decision modules by a surrogate sum(D * g_clamped). The modules read the hidden states detached, so
 /// a stage's decision does not learn to steer the next stage's inputs. Not in the paper; 0 = off.
 /// </summary>
-public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector
+public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector, IDisposable
 {
     private readonly List<(Tensor Graph, Tensor Leaf)> _masks = [];
 
@@ -63,8 +63,8 @@ public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector
         return (total.MoveToOuterDisposeScope(), max, count > 0 ? clamped / count : 0);
     }
 
-    /// <summary>Releases the stored masks (call once the step's backward pass is done or the step is abandoned).</summary>
-    public void Release()
+    /// <summary>Releases the stored masks; the surrogate keeps what its backward pass needs.</summary>
+    public void Dispose()
     {
         foreach (var (graph, leaf) in _masks) { graph.Dispose(); leaf.Dispose(); }
         _masks.Clear();
