@@ -62,16 +62,19 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     /// <summary>
     /// Runs the prompt: vision tower, projector, and the decoder with optional pruning, appending to
     /// <paramref name="cache"/> when given. Logits only where asked (the LM head is the costliest
-    /// single matrix for short prompts).
+    /// single matrix for short prompts). <paramref name="imageFeatures"/>, when given, are the
+    /// projected features of this batch's images from an earlier pass (the tower is not run again).
     /// </summary>
-    public LlavaForwardResult Forward(LlavaBatch batch, ITokenSelector? selector = null, KvCache? cache = null, LogitsMode logits = LogitsMode.All)
+    public LlavaForwardResult Forward(LlavaBatch batch, ITokenSelector? selector = null, KvCache? cache = null, LogitsMode logits = LogitsMode.All,
+                                      Tensor? imageFeatures = null)
     {
         using var scope = NewDisposeScope();
-        var features = batch.PixelValues is null ? null : ImageFeatures(batch.PixelValues);
+        var computed = imageFeatures is null && batch.PixelValues is not null ? ImageFeatures(batch.PixelValues) : null;
+        var features = imageFeatures ?? computed;
         var embeds = InputsEmbeds(batch, features);
         var tokens = batch.TokenState(Device);
         var output = Decoder.Forward(embeds, tokens, cache, selector, batch.HasPadding);
-        var result = new LlavaForwardResult(ComputeLogits(output.Hidden, logits), features?.MoveToOuterDisposeScope(), output.MoveToOuterDisposeScope());
+        var result = new LlavaForwardResult(ComputeLogits(output.Hidden, logits), computed?.MoveToOuterDisposeScope() ?? imageFeatures, output.MoveToOuterDisposeScope());
         result.Logits?.MoveToOuterDisposeScope();
         return result;
     }

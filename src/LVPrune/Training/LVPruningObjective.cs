@@ -77,7 +77,8 @@ public sealed class LVPruningObjective : ITrainingObjective
             Tensor teacher;
             using (no_grad())
             {
-                var plain = _model.Forward(batch, null, logits: LogitsMode.None);
+                // The frozen tower gives the same features: reuse them, run only the decoder again.
+                var plain = _model.Forward(batch, null, logits: LogitsMode.None, imageFeatures: result.ImageFeatures);
                 teacher = plain.Decoder.Hidden;
             }
             var distill = AnswerDistillation.Compute(result.Decoder.Hidden, teacher, batch.Labels!);

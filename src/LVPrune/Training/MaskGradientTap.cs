@@ -49,18 +49,13 @@ public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector, IDis
         using var scope = NewDisposeScope();
         long B = isImage.shape[0];
         double c = perSampleClip / B;
-        Tensor total = zeros([], ScalarType.Float32, isImage.device);
-        double max = 0, clamped = 0, count = 0;
+        if (_masks.Count == 0) return (zeros([], ScalarType.Float32, isImage.device).MoveToOuterDisposeScope(), 0, 0);
         var image = isImage.to(ScalarType.Float32);
-        foreach (var (graph, leaf) in _masks)
-        {
-            var g = leaf.grad is null ? zeros_like(leaf) : leaf.grad.detach() * image;  // text tokens are never masked
-            max = Math.Max(max, g.abs().max().ToDouble() * B);
-            clamped += g.abs().gt(c).sum().ToDouble();
-            count += image.sum().ToDouble();
-            total = total + (graph * g.clamp(-c, c)).sum();
-        }
-        return (total.MoveToOuterDisposeScope(), max, count > 0 ? clamped / count : 0);
+        var g = stack(_masks.Select(m => m.Leaf.grad is null ? zeros_like(m.Leaf) : m.Leaf.grad.detach() * image)); // [S, B, T]; text is never masked
+        var total = (stack(_masks.Select(m => m.Graph)) * g.clamp(-c, c)).sum();
+        double max = g.abs().max().ToDouble() * B;
+        double share = g.abs().gt(c).sum().ToDouble() / Math.Max(1, _masks.Count * image.sum().ToDouble());
+        return (total.MoveToOuterDisposeScope(), max, share);
     }
 
     /// <summary>Releases the stored masks; the surrogate keeps what its backward pass needs.</summary>
