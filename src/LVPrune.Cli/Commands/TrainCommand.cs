@@ -50,6 +50,7 @@ public static class TrainCommand
         var tau = new Option<double>("--gumbel-tau") { Description = "Gumbel-softmax temperature", DefaultValueFactory = _ => 1.0 };
         var huber = new Option<bool>("--huber") { Description = "Huber (beta 0.5) ratio loss instead of MSE" };
         var distill = new Option<double>("--lambda-distill") { Description = "adapter: weight of a distillation term keeping the answer rows' hidden states as unpruned (DynamicViT's; 0 = the paper)", DefaultValueFactory = _ => 0 };
+        var attn = new Option<double>("--lambda-attn") { Description = "adapter: weight of a term teaching each module to rank image tokens as the unpruned model's answer rows attend to them (0 = the paper)", DefaultValueFactory = _ => 0 };
         var maskClip = new Option<double>("--mask-grad-clip") { Description = "adapter: bound per sample on each keep decision's language-model gradient |dL/dD| (0 = off, the paper)", DefaultValueFactory = _ => 0 };
         var removalShare = new Option<double>("--removal-share") { Description = "model training: share of steps run with vision tokens removed after the pruning layers (0 = never)", DefaultValueFactory = _ => 0 };
         var removalRho = new Option<string>("--removal-rho") { Description = "model training: range MIN-MAX of the budget rho of removal steps (keep rho, rho-0.2, rho-0.4)", DefaultValueFactory = _ => "0.4-0.7" };
@@ -58,7 +59,7 @@ public static class TrainCommand
         {
             model, initToy, pretrainVision, data, output, adapterOut, ckpt, resume, train, batch, accum, lr, warmup, wd, clip, epochs, maxSteps,
             saveEvery, seed, maxLength, template, imagePosition, imageMode, limit, dtype, keep, rho, layers, blocks, heads, lambdaCausal, lambdaRatio, tau, huber,
-            distill, maskClip, removalShare, removalRho, removalAdapter,
+            distill, attn, maskClip, removalShare, removalRho, removalAdapter,
         };
         cmd.SetAction(r =>
         {
@@ -96,13 +97,13 @@ public static class TrainCommand
                         adapterPath, checkpointDir, dataOptions, options, ratios, layerList, null, new LVPruningLossOptions
                         {
                             LambdaCausal = r.GetValue(lambdaCausal), LambdaRatio = r.GetValue(lambdaRatio), GumbelTau = r.GetValue(tau), Huber = r.GetValue(huber),
-                            LambdaDistill = r.GetValue(distill), MaskGradClip = r.GetValue(maskClip),
+                            LambdaDistill = r.GetValue(distill), LambdaAttn = r.GetValue(attn), MaskGradClip = r.GetValue(maskClip),
                         }, r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err);
                 }
                 else
                 {
-                    if (r.GetValue(distill) != 0 || r.GetValue(maskClip) != 0)
-                        throw new LVPruneException("--lambda-distill and --mask-grad-clip apply to adapter training (--adapter-out), not to model training (--out)");
+                    if (r.GetValue(distill) != 0 || r.GetValue(attn) != 0 || r.GetValue(maskClip) != 0)
+                        throw new LVPruneException("--lambda-distill, --lambda-attn and --mask-grad-clip apply to adapter training (--adapter-out), not to model training (--out)");
                     var (rhoMin, rhoMax) = RemovalAugmentation.ParseRange(r.GetValue(removalRho)!);
                     var removal = new RemovalAugmentation { Share = r.GetValue(removalShare), RhoMin = rhoMin, RhoMax = rhoMax, AdapterPath = r.GetValue(removalAdapter) };
                     var prefixes = r.GetValue(train)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

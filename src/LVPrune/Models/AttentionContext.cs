@@ -23,6 +23,12 @@ public sealed class AttentionContext : IDisposable
     /// <summary>Head-averaged attention of the last query row [B, Tk], when captured (detached from
     /// dispose scopes: whoever takes it disposes it).</summary>
     public Tensor? Captured { get; set; }
+    /// <summary>Weights [B, T] of the query rows whose head-averaged attention every layer reports
+    /// (<see cref="IAttentionObserver"/>), or null. Cache-free passes only.</summary>
+    public Tensor? ObservedRows { get; init; }
+    /// <summary>Set by each attention layer when <see cref="ObservedRows"/> is given: the row-weighted
+    /// mean of its head-averaged attention [B, Tk] fp32 (detached from dispose scopes).</summary>
+    public Tensor? RowAttention { get; set; }
 
     private readonly Dictionary<(int past, int keys), Tensor?> _masks = new();
 

@@ -56,6 +56,7 @@ public sealed class LlamaAttention : nn.Module
         var mask = ctx.Mask(past, keysValid, out bool isCausal);
 
         if (ctx.CaptureLastQuery) ctx.Captured = LastQueryAttention(q, k, mask, isCausal).DetachFromDisposeScope();
+        if (ctx.ObservedRows is { } rows) ctx.RowAttention = RowAttention(q, k, mask, isCausal, rows).DetachFromDisposeScope();
 
         Tensor o = ctx.SoftKeep is null
             ? nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, isCausal)
@@ -90,6 +91,18 @@ public sealed class LlamaAttention : nn.Module
         var allowed = Allowed(mask, isCausal, tq, tk, past, q.device).narrow(2, tq - 1, 1);
         scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
         return scores.softmax(-1).mean([1]).squeeze(1);                             // [B, Tk]
+    }
+
+    /// <summary>Row-weighted mean of the head-averaged attention softmax(q k^T / sqrt(d)): [B, Tk] fp32.</summary>
+    private Tensor RowAttention(Tensor q, Tensor k, Tensor? mask, bool isCausal, Tensor rows)
+    {
+        long tq = q.shape[2], tk = k.shape[2];
+        int past = (int)(tk - tq);
+        var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(2, 3)) / Math.Sqrt(_headDim); // [B, H, Tq, Tk]
+        scores = scores.masked_fill(Allowed(mask, isCausal, tq, tk, past, q.device).logical_not(), double.NegativeInfinity);
+        var p = scores.softmax(-1).mean([1]);                                       // [B, Tq, Tk]
+        var w = rows.to(ScalarType.Float32).to(q.device);                           // [B, Tq]
+        return matmul(w.unsqueeze(1), p).squeeze(1) / w.sum([1], keepdim: true).clamp_min(1e-12); // [B, Tk]
     }
 
     /// <summary>

@@ -79,12 +79,16 @@ public sealed class LlamaModel : nn.Module
         int stage = 0;
         Tensor? softKeep = null;
         Tensor? captured = null;
-        var ctx = MakeContext(tokens, hasPadding, softKeep);
+        var observer = selector as IAttentionObserver;
+        if (observer is not null && (cache is not null || stageLayers.Count > 0))
+            throw new InvalidOperationException("an attention observer watches a cache-free pass without pruning stages");
+        var ctx = MakeContext(tokens, hasPadding, softKeep, observer?.ObservedRows);
         for (int i = 0; i < layers.Count; i++)
         {
             ctx.CaptureLastQuery = selector?.AttentionCaptureLayer == i;
             h = layers[i].Forward(h, ctx, cache?[i]);
             if (ctx.Captured is not null) { captured?.Dispose(); captured = ctx.Captured; ctx.Captured = null; }
+            if (ctx.RowAttention is not null) { observer!.Observe(i, ctx.RowAttention); ctx.RowAttention = null; }
             if (stage < stageLayers.Count && stageLayers[stage] == i)
             {
                 var decision = selector!.Decide(stage, h, tokens, captured);
@@ -111,13 +115,13 @@ public sealed class LlamaModel : nn.Module
         return new DecoderOutput(h, tokens, stages).MoveToOuterDisposeScope(keep: inputTokens.Tensors());
     }
 
-    private AttentionContext MakeContext(TokenState tokens, bool hasPadding, Tensor? softKeep)
+    private AttentionContext MakeContext(TokenState tokens, bool hasPadding, Tensor? softKeep, Tensor? observedRows = null)
     {
         var (cos, sin) = _rope.Get(tokens.PositionIds, _dtype);
         return new AttentionContext
         {
             Cos = cos, Sin = sin, QueryValid = tokens.Valid, HasPadding = hasPadding,
-            SoftKeep = softKeep, KeyIsImage = softKeep is null ? null : tokens.IsImage,
+            SoftKeep = softKeep, KeyIsImage = softKeep is null ? null : tokens.IsImage, ObservedRows = observedRows,
         };
     }
 

@@ -15,7 +15,7 @@ public enum PruningMode { Train, Infer }
 /// k_s = rho_s x N_original live vision tokens by keep score (gamma_0 - gamma_1, the order of
 /// softmax(gamma)[:, 0]), in original order; every text token goes on.
 /// </summary>
-public sealed class LVPruningSelector : ITokenSelector
+public sealed class LVPruningSelector : ITokenSelector, IDisposable
 {
     private readonly LVPruningAdapter _adapter;
     private readonly int[] _counts;
@@ -23,6 +23,7 @@ public sealed class LVPruningSelector : ITokenSelector
     private readonly double _tau;
     private readonly TorchSharp.torch.Generator? _generator;
     private Tensor? _previous; // D_{s-1} over the image block [B, N], training only
+    private readonly List<(Tensor Score, Tensor Alive)> _recorded = [];
 
     public LVPruningSelector(LVPruningAdapter adapter, IReadOnlyList<double> keep, int imageTokens, PruningMode mode,
                              double gumbelTau = 1.0, TorchSharp.torch.Generator? generator = null)
@@ -42,6 +43,12 @@ public sealed class LVPruningSelector : ITokenSelector
     public IReadOnlyList<double> Keep { get; }
     public IReadOnlyList<int> KeepCounts => _counts;
 
+    /// <summary>Training, when <see cref="RecordScores"/> is set: each stage's keep scores
+    /// gamma_0 - gamma_1 [B, N] over the image block (with their graph) and which image tokens were
+    /// still alive (D_{s-1}, detached; ones at stage 0).</summary>
+    public IReadOnlyList<(Tensor Score, Tensor Alive)> Recorded => _recorded;
+    public bool RecordScores { get; init; }
+
     public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? lastQueryAttention)
     {
         using var scope = NewDisposeScope();
@@ -58,6 +65,11 @@ public sealed class LVPruningSelector : ITokenSelector
         if (_mode == PruningMode.Train)
         {
             if (stage == 0) { _previous?.Dispose(); _previous = null; }
+            if (RecordScores)
+            {
+                var alive = _previous is null ? ones([B, Nv], ScalarType.Float32, hidden.device) : _previous.detach().clone();
+                _recorded.Add(((gamma.select(-1, 0) - gamma.select(-1, 1)).DetachFromDisposeScope(), alive.DetachFromDisposeScope()));
+            }
             var d = GumbelSoftmax.Hard(gamma, _tau, _generator).select(-1, 0);           // [B, Nv], 1 = keep
             if (_previous is not null) d = d * _previous;                                // a pruned token stays pruned
             var full = ones([B, tokens.Length], ScalarType.Float32, hidden.device).scatter(1, imagePos, d); // [B, T]
@@ -73,6 +85,15 @@ public sealed class LVPruningSelector : ITokenSelector
         var score = gamma.select(-1, 0) - gamma.select(-1, 1);                           // [B, Nv]
         var top = score.topk(k, dim: 1).indexes;                                         // [B, k] (order restored by the scatter)
         return new StageDecision(KeepIndices: KeepMask.KeepImageSubset(isImage, imagePos, top).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Releases the recorded scores and the carried keep weights.</summary>
+    public void Dispose()
+    {
+        foreach (var (score, alive) in _recorded) { score.Dispose(); alive.Dispose(); }
+        _recorded.Clear();
+        _previous?.Dispose();
+        _previous = null;
     }
 
     /// <summary>Hidden states of each row's guiding text tokens, packed left and padded: [B, Nt, C] and mask [B, Nt].</summary>

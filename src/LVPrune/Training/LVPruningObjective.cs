@@ -20,12 +20,15 @@ public sealed record LVPruningLossOptions
     public bool Huber { get; init; } = false;
     /// <summary>Weight of <see cref="AnswerDistillation"/> (0 = the paper's loss, and no teacher pass).</summary>
     public double LambdaDistill { get; init; } = 0;
+    /// <summary>Weight of <see cref="AttentionDistillation"/> (0 = off, the paper).</summary>
+    public double LambdaAttn { get; init; } = 0;
     /// <summary>Per-sample bound on |dL/dD| for the keep decisions (<see cref="MaskGradientTap"/>); 0 = off (the paper).</summary>
     public double MaskGradClip { get; init; } = 0;
 
     public void Validate()
     {
-        if (LambdaCausal < 0 || LambdaRatio < 0 || LambdaDistill < 0) throw new LVPruneException("--lambda-causal, --lambda-ratio and --lambda-distill must be >= 0");
+        if (LambdaCausal < 0 || LambdaRatio < 0 || LambdaDistill < 0 || LambdaAttn < 0)
+            throw new LVPruneException("--lambda-causal, --lambda-ratio, --lambda-distill and --lambda-attn must be >= 0");
         if (!(GumbelTau > 0)) throw new LVPruneException($"--gumbel-tau must be > 0 (got {GumbelTau})");
         if (MaskGradClip < 0) throw new LVPruneException($"--mask-grad-clip must be >= 0 (got {MaskGradClip})");
     }
@@ -64,7 +67,10 @@ public sealed class LVPruningObjective : ITrainingObjective
     public (Tensor Loss, IReadOnlyDictionary<string, double> Metrics) Compute(LlavaBatch batch, long step)
     {
         using var generator = new TorchSharp.torch.Generator((ulong)(_seed * 1_000_003 + step));
-        var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator);
+        using var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator)
+        {
+            RecordScores = _o.LambdaAttn > 0,
+        };
         using var tap = _o.MaskGradClip > 0 ? new MaskGradientTap(selector) : null;
         var result = _model.Forward(batch, (ITokenSelector?)tap ?? selector);
         var lm = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
@@ -72,29 +78,42 @@ public sealed class LVPruningObjective : ITrainingObjective
         var ratio = tap is null ? RatioLoss.Compute(result.Decoder.Stages, isImage, _keep, _o.Huber) : RatioLoss.Compute(tap.Graphs, isImage, _keep, _o.Huber);
         var metrics = new Dictionary<string, double> { ["lm_loss"] = lm.ToDouble(), ["ratio_loss"] = ratio.ToDouble() };
         var baseLoss = _o.LambdaCausal * lm;
-        if (_o.LambdaDistill > 0)
+        Tensor? attn = null;
+        if (_o.LambdaDistill > 0 || _o.LambdaAttn > 0)
         {
             Tensor teacher;
+            using var recorder = _o.LambdaAttn > 0 ? new AttentionRecorder(AttentionDistillation.AnswerRows(batch.Labels!).to(_model.Device)) : null;
             using (no_grad())
             {
                 // The frozen tower gives the same features: reuse them, run only the decoder again.
-                var plain = _model.Forward(batch, null, logits: LogitsMode.None, imageFeatures: result.ImageFeatures);
+                var plain = _model.Forward(batch, recorder, logits: LogitsMode.None, imageFeatures: result.ImageFeatures);
                 teacher = plain.Decoder.Hidden;
             }
-            var distill = AnswerDistillation.Compute(result.Decoder.Hidden, teacher, batch.Labels!);
-            baseLoss = baseLoss + _o.LambdaDistill * distill;
-            metrics["distill_loss"] = distill.ToDouble();
+            if (_o.LambdaDistill > 0)
+            {
+                var distill = AnswerDistillation.Compute(result.Decoder.Hidden, teacher, batch.Labels!);
+                baseLoss = baseLoss + _o.LambdaDistill * distill;
+                metrics["distill_loss"] = distill.ToDouble();
+            }
+            if (recorder is not null)
+            {
+                var targets = AttentionDistillation.Targets(recorder.Attention, _adapter.Layers, isImage);
+                attn = AttentionDistillation.Compute(selector.Recorded.Select(r => r.Score).ToList(), selector.Recorded.Select(r => r.Alive).ToList(), targets);
+                metrics["attn_loss"] = attn.ToDouble();
+            }
         }
+        // The attention term reaches only the modules, beside the ratio loss.
+        var moduleLoss = attn is null ? _o.LambdaRatio * ratio : _o.LambdaRatio * ratio + _o.LambdaAttn * attn;
         Tensor loss;
-        if (tap is null) loss = baseLoss + _o.LambdaRatio * ratio;
+        if (tap is null) loss = baseLoss + moduleLoss;
         else
         {
             // Back-propagate the base's losses to the keep weights only, bound that gradient, and let the
             // surrogate carry it into the modules; the returned value is still the true loss.
             baseLoss.backward();
             var (surrogate, maxGrad, share) = tap.Surrogate(_o.MaskGradClip, isImage);
-            var grad = surrogate + _o.LambdaRatio * ratio;
-            loss = (baseLoss.detach() + _o.LambdaRatio * ratio.detach()) + (grad - grad.detach());
+            var grad = surrogate + moduleLoss;
+            loss = (baseLoss.detach() + moduleLoss.detach()) + (grad - grad.detach());
             metrics["mask_grad_max"] = maxGrad;
             metrics["mask_grad_clamped"] = share;
         }

@@ -48,8 +48,10 @@ public class CliErrorTests
         AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--gumbel-tau", "0"), "--gumbel-tau");
         AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--lambda-ratio", "-1"), "--lambda-ratio");
         AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--lambda-distill", "-1"), "--lambda-distill");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--adapter-out", output, "--lambda-attn", "-1"), "--lambda-attn");
         AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", model, "--mask-grad-clip", "0.01"), "--adapter-out");
         AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", model, "--lambda-distill", "1"), "--adapter-out");
+        AssertUserError(Run("train", "--model", ckpt.Dir, "--data", data, "--out", model, "--lambda-attn", "1"), "--adapter-out");
         Assert.False(File.Exists(output));
         Assert.False(Directory.Exists(model));
     }

@@ -133,7 +133,11 @@ public sealed class ReferenceLlava
     }
 
     /// <summary>Attention weights of the last token in decoder layer <paramref name="layer"/> over all tokens, averaged over heads: [T].</summary>
-    public Tensor LastQueryAttention(Tensor h, long[] positions, int layer)
+    public Tensor LastQueryAttention(Tensor h, long[] positions, int layer) => QueryAttention(h, positions, layer, (int)h.shape[0] - 1);
+
+    /// <summary>Attention weights of token <paramref name="row"/> in decoder layer <paramref name="layer"/>, averaged over
+    /// heads: [T], zero on the keys after it (causal).</summary>
+    public Tensor QueryAttention(Tensor h, long[] positions, int layer, int row)
     {
         var t = _c.TextConfig;
         int H = t.NumAttentionHeads, KvH = t.KvHeads, Dh = t.HeadDimension, T = (int)h.shape[0];
@@ -155,9 +159,9 @@ public sealed class ReferenceLlava
         for (int hd = 0; hd < H; hd++)
         {
             int kvh = hd / (H / KvH);
-            var qLast = Rot(q[T - 1].narrow(0, hd * Dh, Dh), positions[T - 1]);
-            var scores = stack(Enumerable.Range(0, T).Select(j => (Rot(k[j].narrow(0, kvh * Dh, Dh), positions[j]) * qLast).sum() / Math.Sqrt(Dh)).ToArray());
-            avg = avg + Softmax(scores) / H;
+            var qRow = Rot(q[row].narrow(0, hd * Dh, Dh), positions[row]);
+            var scores = stack(Enumerable.Range(0, row + 1).Select(j => (Rot(k[j].narrow(0, kvh * Dh, Dh), positions[j]) * qRow).sum() / Math.Sqrt(Dh)).ToArray());
+            avg.narrow(0, 0, row + 1).add_(Softmax(scores) / H);
         }
         return avg;
     }
