@@ -106,9 +106,10 @@ removal_stage "$W/sK" "$W/d12/data.json" "$W/sL" 12 "$W/lvpruning-K.safetensors"
 rm -rf assets/toy-llava && cp -r "$W/sL" assets/toy-llava
 
 # The bundled adapter: decision modules after layers 0, 1, 3 (the paper's relative depths for 8
-# layers), 2100 steps, three times the helper adapters' 700, with two options beyond the paper's
-# loss: the keep decisions' gradient bounded per sample (--mask-grad-clip) and DynamicViT's token
-# distillation (--lambda-distill). docs/toy-results.md has why.
+# layers), 700 steps, with three options beyond the paper's loss: the keep decisions' gradient
+# bounded per sample (--mask-grad-clip), DynamicViT's token distillation (--lambda-distill), and
+# each module taught to rank image tokens as the unpruned model's answer rows attend to them
+# (--lambda-attn). docs/toy-results.md has why.
 $L train --model assets/toy-llava --adapter-out assets/toy-llava/lvpruning.safetensors --data "$W/adapter-data/data.json" --rho 0.5 \
-    --batch-size 16 --lr 1e-3 --max-steps 2100 --save-every 0 --seed 0 --lambda-ratio 10 --mask-grad-clip 0.01 --lambda-distill 3 \
+    --batch-size 16 --lr 1e-3 --max-steps 700 --save-every 0 --seed 0 --lambda-ratio 10 --mask-grad-clip 0.01 --lambda-distill 3 --lambda-attn 1 \
     --checkpoint-dir "$W/lvpruning.safetensors.ckpt"
