@@ -81,26 +81,27 @@ public sealed class LlamaAttention : nn.Module
         return (isCausal ? kpos.le(qpos) : ones(tq, tk, ScalarType.Bool, device)).view(1, 1, tq, tk);
     }
 
-    /// <summary>softmax(q k^T / sqrt(d)) of the last query row, averaged over heads: [B, Tk] fp32.</summary>
+    /// <summary>softmax(q k^T / sqrt(d)) averaged over heads, fp32: [B, Tq, Tk] for queries q [B, H, Tq, Dh].</summary>
+    private Tensor HeadAveragedAttention(Tensor q, Tensor k, Tensor allowed)
+    {
+        var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(2, 3)) / Math.Sqrt(_headDim); // [B, H, Tq, Tk]
+        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        return scores.softmax(-1).mean([1]);                                        // [B, Tq, Tk]
+    }
+
+    /// <summary>Head-averaged attention of the last query row: [B, Tk] fp32.</summary>
     private Tensor LastQueryAttention(Tensor q, Tensor k, Tensor? mask, bool isCausal)
     {
         long tq = q.shape[2], tk = k.shape[2];
-        int past = (int)(tk - tq);
-        var qLast = q.narrow(2, tq - 1, 1).to(ScalarType.Float32);                 // [B, H, 1, Dh]
-        var scores = matmul(qLast, k.to(ScalarType.Float32).transpose(2, 3)) / Math.Sqrt(_headDim); // [B, H, 1, Tk]
-        var allowed = Allowed(mask, isCausal, tq, tk, past, q.device).narrow(2, tq - 1, 1);
-        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
-        return scores.softmax(-1).mean([1]).squeeze(1);                             // [B, Tk]
+        var allowed = Allowed(mask, isCausal, tq, tk, (int)(tk - tq), q.device).narrow(2, tq - 1, 1);
+        return HeadAveragedAttention(q.narrow(2, tq - 1, 1), k, allowed).squeeze(1); // [B, Tk]
     }
 
-    /// <summary>Row-weighted mean of the head-averaged attention softmax(q k^T / sqrt(d)): [B, Tk] fp32.</summary>
+    /// <summary>Row-weighted mean of the head-averaged attention: [B, Tk] fp32.</summary>
     private Tensor RowAttention(Tensor q, Tensor k, Tensor? mask, bool isCausal, Tensor rows)
     {
         long tq = q.shape[2], tk = k.shape[2];
-        int past = (int)(tk - tq);
-        var scores = matmul(q.to(ScalarType.Float32), k.to(ScalarType.Float32).transpose(2, 3)) / Math.Sqrt(_headDim); // [B, H, Tq, Tk]
-        scores = scores.masked_fill(Allowed(mask, isCausal, tq, tk, past, q.device).logical_not(), double.NegativeInfinity);
-        var p = scores.softmax(-1).mean([1]);                                       // [B, Tq, Tk]
+        var p = HeadAveragedAttention(q, k, Allowed(mask, isCausal, tq, tk, (int)(tk - tq), q.device)); // [B, Tq, Tk]
         var w = rows.to(ScalarType.Float32).to(q.device);                           // [B, Tq]
         return matmul(w.unsqueeze(1), p).squeeze(1) / w.sum([1], keepdim: true).clamp_min(1e-12); // [B, Tk]
     }

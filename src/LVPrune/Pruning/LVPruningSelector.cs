@@ -23,7 +23,7 @@ public sealed class LVPruningSelector : ITokenSelector, IDisposable
     private readonly double _tau;
     private readonly TorchSharp.torch.Generator? _generator;
     private Tensor? _previous; // D_{s-1} over the image block [B, N], training only
-    private readonly List<(Tensor Score, Tensor Alive)> _recorded = [];
+    private readonly List<Tensor> _scores = [];
 
     public LVPruningSelector(LVPruningAdapter adapter, IReadOnlyList<double> keep, int imageTokens, PruningMode mode,
                              double gumbelTau = 1.0, TorchSharp.torch.Generator? generator = null)
@@ -44,9 +44,8 @@ public sealed class LVPruningSelector : ITokenSelector, IDisposable
     public IReadOnlyList<int> KeepCounts => _counts;
 
     /// <summary>Training, when <see cref="RecordScores"/> is set: each stage's keep scores
-    /// gamma_0 - gamma_1 [B, N] over the image block (with their graph) and which image tokens were
-    /// still alive (D_{s-1}, detached; ones at stage 0).</summary>
-    public IReadOnlyList<(Tensor Score, Tensor Alive)> Recorded => _recorded;
+    /// gamma_0 - gamma_1 [B, N] over the image block, with their graph.</summary>
+    public IReadOnlyList<Tensor> Scores => _scores;
     public bool RecordScores { get; init; }
 
     public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? lastQueryAttention)
@@ -65,11 +64,7 @@ public sealed class LVPruningSelector : ITokenSelector, IDisposable
         if (_mode == PruningMode.Train)
         {
             if (stage == 0) { _previous?.Dispose(); _previous = null; }
-            if (RecordScores)
-            {
-                var alive = _previous is null ? ones([B, Nv], ScalarType.Float32, hidden.device) : _previous.detach().clone();
-                _recorded.Add(((gamma.select(-1, 0) - gamma.select(-1, 1)).DetachFromDisposeScope(), alive.DetachFromDisposeScope()));
-            }
+            if (RecordScores) _scores.Add((gamma.select(-1, 0) - gamma.select(-1, 1)).DetachFromDisposeScope());
             var d = GumbelSoftmax.Hard(gamma, _tau, _generator).select(-1, 0);           // [B, Nv], 1 = keep
             if (_previous is not null) d = d * _previous;                                // a pruned token stays pruned
             var full = ones([B, tokens.Length], ScalarType.Float32, hidden.device).scatter(1, imagePos, d); // [B, T]
@@ -90,8 +85,8 @@ public sealed class LVPruningSelector : ITokenSelector, IDisposable
     /// <summary>Releases the recorded scores and the carried keep weights.</summary>
     public void Dispose()
     {
-        foreach (var (score, alive) in _recorded) { score.Dispose(); alive.Dispose(); }
-        _recorded.Clear();
+        foreach (var score in _scores) score.Dispose();
+        _scores.Clear();
         _previous?.Dispose();
         _previous = null;
     }

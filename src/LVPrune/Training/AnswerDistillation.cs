@@ -21,7 +21,7 @@ public static class AnswerDistillation
     {
         using var scope = NewDisposeScope();
         long T = hidden.shape[1];
-        var rows = labels.narrow(1, 1, T - 1).to(hidden.device).ne(-100).to(ScalarType.Float32); // [B, T-1]: row t predicts label t+1
+        var rows = CausalLmLoss.PredictingRows(labels).narrow(1, 0, T - 1).to(hidden.device);    // [B, T-1]: row t predicts label t+1
         var h = hidden.narrow(1, 0, T - 1).to(ScalarType.Float32);                                  // [B, T-1, C]
         var t = teacher.narrow(1, 0, T - 1).to(ScalarType.Float32).detach();                         // [B, T-1, C]
         var rel = (h - t).pow(2).sum([-1]) / t.pow(2).sum([-1]).clamp_min(1e-12);                   // [B, T-1]

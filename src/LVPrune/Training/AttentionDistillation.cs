@@ -22,15 +22,6 @@ namespace LVPrune.Training;
 /// </summary>
 public static class AttentionDistillation
 {
-    /// <summary>Rows that predict a supervised token: row t where label t+1 is not -100. [B, T] fp32.</summary>
-    public static Tensor AnswerRows(Tensor labels)
-    {
-        using var scope = NewDisposeScope();
-        long T = labels.shape[1];
-        var next = labels.narrow(1, 1, T - 1).ne(-100).to(ScalarType.Float32);            // [B, T-1]
-        return nn.functional.pad(next, [0, 1]).MoveToOuterDisposeScope();                  // [B, T]
-    }
-
     /// <summary>Teacher distribution of each stage over the image tokens [B, N] (rows sum to 1).</summary>
     /// <param name="attention">per decoder layer, the answer rows' attention [B, T] (layer order)</param>
     /// <param name="stageLayers">layer after which each stage acts</param>

@@ -14,4 +14,14 @@ public static class CausalLmLoss
         var shiftLabels = labels.narrow(1, 1, labels.shape[1] - 1).reshape(-1).to(logits.device);            // [B*(T-1)]
         return nn.functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: -100).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The rows this loss reads: 1 at row t when label t+1 is supervised, else 0 (the last row
+    /// predicts nothing). [B, T] fp32.</summary>
+    public static Tensor PredictingRows(Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        long T = labels.shape[1];
+        var next = labels.narrow(1, 1, T - 1).ne(-100).to(ScalarType.Float32);            // [B, T-1]
+        return nn.functional.pad(next, [0, 1]).MoveToOuterDisposeScope();                  // [B, T]
+    }
 }

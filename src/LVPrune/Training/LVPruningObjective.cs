@@ -82,7 +82,7 @@ public sealed class LVPruningObjective : ITrainingObjective
         if (_o.LambdaDistill > 0 || _o.LambdaAttn > 0)
         {
             Tensor teacher;
-            using var recorder = _o.LambdaAttn > 0 ? new AttentionRecorder(AttentionDistillation.AnswerRows(batch.Labels!).to(_model.Device)) : null;
+            using var recorder = _o.LambdaAttn > 0 ? new AttentionRecorder(CausalLmLoss.PredictingRows(batch.Labels!).to(_model.Device)) : null;
             using (no_grad())
             {
                 // The frozen tower gives the same features: reuse them, run only the decoder again.
@@ -98,7 +98,11 @@ public sealed class LVPruningObjective : ITrainingObjective
             if (recorder is not null)
             {
                 var targets = AttentionDistillation.Targets(recorder.Attention, _adapter.Layers, isImage);
-                attn = AttentionDistillation.Compute(selector.Recorded.Select(r => r.Score).ToList(), selector.Recorded.Select(r => r.Alive).ToList(), targets);
+                // Alive at stage s: D_{s-1} over the image tokens (all at stage 0).
+                var imagePos = KeepMask.ToIndices(isImage);                                  // [B, N]
+                var stages = result.Decoder.Stages;
+                var alive = selector.Scores.Select((score, s) => s == 0 ? ones_like(score) : stages[s - 1].SoftKeep!.detach().gather(1, imagePos)).ToList();
+                attn = AttentionDistillation.Compute(selector.Scores, alive, targets);
                 metrics["attn_loss"] = attn.ToDouble();
             }
         }

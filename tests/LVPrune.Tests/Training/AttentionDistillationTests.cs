@@ -44,10 +44,10 @@ public class AttentionDistillationTests
     }
 
     [Fact]
-    public void AnswerRows_AreTheRowsBeforeEachLabel()
+    public void PredictingRows_AreTheRowsBeforeEachLabel()
     {
         var labels = tensor(new long[,] { { -100, -100, 5, 6 }, { -100, 7, -100, -100 } });
-        var rows = AttentionDistillation.AnswerRows(labels);
+        var rows = CausalLmLoss.PredictingRows(labels);
         Assert.Equal(new float[] { 0, 1, 1, 0, 1, 0, 0, 0 }, rows.data<float>().ToArray());
     }
 
