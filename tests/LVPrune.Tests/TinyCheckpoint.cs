@@ -4,6 +4,7 @@ using LVPrune.Models;
 using LVPrune.Text;
 using LVPrune.Toy;
 using static TorchSharp.torch;
+using LVPrune.Recipes;
 
 namespace LVPrune.Tests;
 

@@ -53,7 +53,7 @@ public static class BenchCommand
             Bf16Gemv.Enabled = r.GetValue(kernel) == "lvprune";
             log.WriteLine($"decode kernel: {(Bf16Gemv.Enabled && Bf16Gemv.Supported ? "LVPrune bf16 GEMV" : "LibTorch")}");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log) : BenchModels.Random(BenchModels.Preset(r.GetValue(preset)!), scalar);
+            using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log) : BenchModels.Random(ModelPresets.ByName(r.GetValue(preset)!), scalar);
             log.WriteLine($"model ready in {sw.Elapsed.TotalSeconds:F1}s ({ModelLoader.ParameterCount(m) / 1e9:F2}B parameters, {ProcessMemory.CurrentGb:F1} GB resident)");
             var result = BenchSuite.Run(m, methods, budgets, r.GetValue(adapter), r.GetValue(fastvK), r.GetValue(fastvShare), r.GetValue(text),
                                         r.GetValue(newTokens), r.GetValue(repeat), s => log.WriteLine(s));

@@ -3,6 +3,7 @@ using LVPrune.Evaluation;
 using LVPrune.Images;
 using LVPrune.Pruning;
 using LVPrune.Toy;
+using LVPrune.Recipes;
 
 namespace LVPrune.Cli.Commands;
 

@@ -4,6 +4,7 @@ using LVPrune.Pruning;
 using LVPrune.Text;
 using LVPrune.Training;
 using static TorchSharp.torch;
+using LVPrune.Recipes;
 
 namespace LVPrune.Cli.Commands;
 
@@ -109,7 +110,7 @@ public static class TrainCommand
                     var prefixes = r.GetValue(train)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                     TrainingRun.TrainModel(r.GetValue(model), r.GetValue(initToy), outDir!, checkpointDir, dataOptions, options, prefixes,
                                            r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err,
-                                           new LVPrune.Toy.VisionPretrainOptions { Steps = r.GetValue(pretrainVision), Seed = options.Seed, BatchSize = Math.Max(8, options.BatchSize) },
+                                           new VisionPretrainOptions { Steps = r.GetValue(pretrainVision), Seed = options.Seed, BatchSize = Math.Max(8, options.BatchSize) },
                                            removal);
                 }
             }

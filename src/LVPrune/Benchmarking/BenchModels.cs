@@ -1,6 +1,5 @@
 using LVPrune.Checkpoints;
 using LVPrune.Models;
-using LVPrune.Toy;
 using static TorchSharp.torch;
 
 namespace LVPrune.Benchmarking;
@@ -11,23 +10,6 @@ namespace LVPrune.Benchmarking;
 /// </summary>
 public static class BenchModels
 {
-    /// <summary>llava-hf/llava-1.5-7b-hf's config.json (vocab 32064 with the added tokens, pad 32001).</summary>
-    public static LlavaConfig Llava15_7B => new()
-    {
-        Architectures = ["LlavaForConditionalGeneration"],
-        ImageTokenIndex = 32000,
-        PadTokenId = 32001,
-        TextConfig = new LlamaConfig { VocabSize = 32064, RmsNormEps = 1e-5, MaxPositionEmbeddings = 4096 },
-        VisionConfig = ClipVisionConfig.ClipVitL14_336,
-    };
-
-    public static LlavaConfig Preset(string name) => name switch
-    {
-        "llava-1.5-7b" => Llava15_7B,
-        "toy" => ToyModel.Config(vocabSize: 600, imageTokenId: 598, padId: 599),
-        _ => throw new LVPruneException($"--preset '{name}' is not one of llava-1.5-7b, toy"),
-    };
-
     /// <summary>Builds the architecture and fills every parameter with small uniform values, chunk by chunk.</summary>
     public static LlavaForConditionalGeneration Random(LlavaConfig config, ScalarType dtype, long seed = 0)
     {

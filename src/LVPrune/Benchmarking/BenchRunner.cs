@@ -59,11 +59,11 @@ public static class BenchRunner
         var layers = selector?.Layers.ToArray();
         double tflops = FlopsModel.Compute(FlopsShape.From(model.Config, layers), textTokens,
                                            keep is null ? null : keep, decisionModules).TotalTflops;
-        double t = MachineProbe.Median(ttft);
+        double t = Statistics.Median(ttft);
         return new BenchRun
         {
-            Method = method, Keep = keep?.ToArray(), TtftS = t, DecodeMsPerToken = 1000 * MachineProbe.Median(decode),
-            VisionS = MachineProbe.Median(vision), PeakRssGb = ProcessMemory.PeakGb, Tflops = tflops, GflopsPerS = tflops * 1000 / t,
+            Method = method, Keep = keep?.ToArray(), TtftS = t, DecodeMsPerToken = 1000 * Statistics.Median(decode),
+            VisionS = Statistics.Median(vision), PeakRssGb = ProcessMemory.PeakGb, Tflops = tflops, GflopsPerS = tflops * 1000 / t,
         };
     }
 

@@ -90,13 +90,6 @@ public static class MachineProbe
             run();
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        return Median(times);
-    }
-
-    public static double Median(IReadOnlyList<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        int n = sorted.Length;
-        return n == 0 ? double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return Statistics.Median(times);
     }
 }

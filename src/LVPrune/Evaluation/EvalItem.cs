@@ -1,4 +1,4 @@
-using LVPrune.Training.Data;
+using LVPrune.Data;
 
 namespace LVPrune.Evaluation;
 

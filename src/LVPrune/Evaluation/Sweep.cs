@@ -96,7 +96,7 @@ public static class Sweep
             var answer = pipeline.Generate([ImageIO.Load(item.ImagePath)], [pipeline.PromptFor(item.Question)], options, selector)[0];
             if (i > 0) times.Add(answer.PrefillSeconds); // the first is a warm-up
         }
-        return Benchmarking.MachineProbe.Median(times);
+        return Statistics.Median(times);
     }
 
     /// <summary>results.json, results.md and tradeoff.png in <paramref name="outDir"/>.</summary>

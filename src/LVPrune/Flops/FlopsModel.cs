@@ -1,3 +1,4 @@
+using LVPrune.Pruning;
 // =====================================================================================================
 // FLOPs convention (reproduces the LVPruning paper, arXiv 2501.13652, Fig. 1 / Tables 1-2 / App. B)
 // =====================================================================================================
@@ -112,9 +113,8 @@ public static class FlopsModel
         return new FlopsReport(parts.Total, parts, tokensPerLayer);
     }
 
-    /// <summary>Vision tokens kept at a stage: max(1, floor(fraction * original)), with a 1e-9 guard against round-off.</summary>
-    public static int KeptVisionTokens(double keepFraction, int originalVisionTokens) =>
-        Math.Max(1, (int)Math.Floor(keepFraction * originalVisionTokens + 1e-9));
+    /// <summary>Vision tokens kept at a stage: the runtime's own rule, <see cref="KeepRatios.Count"/>.</summary>
+    public static int KeptVisionTokens(double keepFraction, int originalVisionTokens) => KeepRatios.Count(keepFraction, originalVisionTokens);
 
     /// <summary>FLOPs of one LLaMA decoder layer on <paramref name="tokens"/> tokens (no KV cache).</summary>
     public static double LanguageLayerFlops(FlopsShape shape, int tokens)

@@ -22,7 +22,7 @@ public sealed class FastVSelector : ITokenSelector
         if (!(keepShare > 0 && keepShare <= 1)) throw new LVPruneException($"FastV keep share must be in (0, 1], got {keepShare}");
         Layers = [k - 1];
         KeepShare = keepShare;
-        _count = Flops.FlopsModel.KeptVisionTokens(keepShare, imageTokens);
+        _count = KeepRatios.Count(keepShare, imageTokens);
     }
 
     public IReadOnlyList<int> Layers { get; }

@@ -33,15 +33,21 @@ public static class KeepRatios
                 throw new LVPruneException($"{flag}: ratios must not increase from stage to stage ({ratios[i - 1]} then {ratios[i]}); a pruned token stays pruned");
     }
 
-    /// <summary>k_s = floor(rho_s * N), at least one token per stage, never more than the previous stage.
-    /// The same rule as the FLOPs model (<see cref="Flops.FlopsModel.KeptVisionTokens"/>), so the cost
-    /// reported is the cost run.</summary>
+    /// <summary>
+    /// The budget rule of the paper's inference (sec. 3.3, with eq. 13): k = rho x N of the N original
+    /// image tokens, as max(1, floor(rho N)) (Python's int(), as DynamicViT-style code does; a 1e-9
+    /// guard keeps 0.5 x 576 = 288 exact). The one place this rule lives: every selector and the FLOPs
+    /// model count with it, so the cost reported is the cost run.
+    /// </summary>
+    public static int Count(double ratio, int imageTokens) => Math.Max(1, (int)Math.Floor(ratio * imageTokens + 1e-9));
+
+    /// <summary>k_s = <see cref="Count"/>(rho_s, N) per stage, never more than the previous stage.</summary>
     public static int[] Counts(IReadOnlyList<double> ratios, int imageTokens)
     {
         var counts = new int[ratios.Count];
         for (int s = 0; s < ratios.Count; s++)
         {
-            int k = Flops.FlopsModel.KeptVisionTokens(ratios[s], imageTokens);
+            int k = Count(ratios[s], imageTokens);
             counts[s] = Math.Min(k, s == 0 ? imageTokens : counts[s - 1]);
         }
         return counts;

@@ -1,5 +1,5 @@
 using LVPrune.Text;
-using LVPrune.Training.Data;
+using LVPrune.Data;
 
 namespace LVPrune.Training;
 

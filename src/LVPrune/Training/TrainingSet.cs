@@ -2,7 +2,7 @@ using LVPrune.Checkpoints;
 using LVPrune.Images;
 using LVPrune.Models;
 using LVPrune.Text;
-using LVPrune.Training.Data;
+using LVPrune.Data;
 using static TorchSharp.torch;
 
 namespace LVPrune.Training;

@@ -3,6 +3,7 @@ using LVPrune.Checkpoints;
 using LVPrune.Cli;
 using LVPrune.Pruning;
 using LVPrune.Toy;
+using LVPrune.Models;
 
 namespace LVPrune.Tests.Cli;
 

@@ -3,6 +3,7 @@ using LVPrune.Generation;
 using LVPrune.Models;
 using LVPrune.Pruning;
 using TorchSharp;
+using LVPrune.Checkpoints;
 
 namespace LVPrune.Tests.Models;
 
@@ -13,7 +14,7 @@ public class MemoryTests
     [InlineData(TorchSharp.torch.ScalarType.BFloat16)] // decode steps go through Bf16Gemv
     public void RepeatedPrefillsAndDecodeSteps_LeaveNoTensorsBehind(TorchSharp.torch.ScalarType dtype)
     {
-        using var model = BenchModels.Random(BenchModels.Preset("toy"), dtype);
+        using var model = BenchModels.Random(ModelPresets.ByName("toy"), dtype);
         using var adapter = BenchSuite.RandomAdapter(model, [0.5, 0.3, 0.1]);
         var selectors = new ITokenSelector?[]
         {

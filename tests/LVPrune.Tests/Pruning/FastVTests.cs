@@ -3,6 +3,7 @@ using LVPrune.Pruning;
 using LVPrune.Tests.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using LVPrune.Flops;
 
 namespace LVPrune.Tests.Pruning;
 

@@ -3,6 +3,8 @@ using LVPrune.Cli;
 using LVPrune.Generation;
 using LVPrune.Pruning;
 using LVPrune.Toy;
+using LVPrune.Models;
+using LVPrune.Recipes;
 
 namespace LVPrune.Tests.Toy;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using LVPrune.Training.Data;
+using LVPrune.Data;
 
 namespace LVPrune.Tests.Toy;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using LVPrune.Toy;
-using LVPrune.Training.Data;
+using LVPrune.Data;
 
 namespace LVPrune.Tests.Toy;
 

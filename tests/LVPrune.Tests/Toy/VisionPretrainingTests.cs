@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LVPrune.Toy;
+using LVPrune.Recipes;
 
 namespace LVPrune.Tests.Toy;
 

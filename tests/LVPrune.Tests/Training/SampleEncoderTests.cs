@@ -2,7 +2,8 @@ using LVPrune.Models;
 using LVPrune.Text;
 using LVPrune.Toy;
 using LVPrune.Training;
-using LVPrune.Training.Data;
+using LVPrune.Data;
+using LVPrune.Recipes;
 
 namespace LVPrune.Tests.Training;
 

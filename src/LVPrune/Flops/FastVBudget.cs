@@ -1,6 +1,6 @@
 using LVPrune.Flops;
 
-namespace LVPrune.Pruning;
+namespace LVPrune.Flops;
 
 /// <summary>
 /// FastV at equal cost: the kept share whose prefill TFLOPs (FastV prunes once, from layer K, with

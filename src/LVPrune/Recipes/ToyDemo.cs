@@ -3,8 +3,9 @@ using LVPrune.Generation;
 using LVPrune.Images;
 using LVPrune.Models;
 using LVPrune.Pruning;
+using LVPrune.Toy;
 
-namespace LVPrune.Toy;
+namespace LVPrune.Recipes;
 
 /// <summary>One question of the demo, answered without and (when an adapter is attached) with pruning.</summary>
 public sealed record DemoAnswer(string Family, string Question, string? Truth, Answer Full, Answer? Pruned, double FullTflops, double? PrunedTflops);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace LVPrune.Training.Data;
+namespace LVPrune.Data;
 
 /// <summary>
 /// Reads the elements of a top-level JSON array one at a time from a stream, holding only the

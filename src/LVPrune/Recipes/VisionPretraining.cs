@@ -2,11 +2,12 @@ using System.Text.Json;
 using LVPrune.Images;
 using LVPrune.Models;
 using LVPrune.Training;
-using LVPrune.Training.Data;
+using LVPrune.Data;
 using TorchSharp;
 using static TorchSharp.torch;
+using LVPrune.Toy;
 
-namespace LVPrune.Toy;
+namespace LVPrune.Recipes;
 
 /// <summary>Settings of the toy vision tower's pretraining.</summary>
 public sealed record VisionPretrainOptions

@@ -1,4 +1,4 @@
-namespace LVPrune.Training.Data;
+namespace LVPrune.Data;
 
 /// <summary>One turn of a LLaVA conversation: <c>{"from": "human" | "gpt", "value": "..."}</c>.</summary>
 public sealed record Turn(string From, string Value)

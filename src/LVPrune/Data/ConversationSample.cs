@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace LVPrune.Training.Data;
+namespace LVPrune.Data;
 
 /// <summary>
 /// One entry of a LLaVA conversation file (llava_v1_5_mix665k.json and the like).

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using LVPrune.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using LVPrune.Checkpoints;
 
-namespace LVPrune.Checkpoints;
+namespace LVPrune.Models;
 
 /// <summary>
 /// Loads a LLaVA checkpoint folder (config.json + safetensors, sharded or not) strictly: every

@@ -5,8 +5,9 @@ using LVPrune.Pruning;
 using LVPrune.Text;
 using LVPrune.Toy;
 using static TorchSharp.torch;
+using LVPrune.Training;
 
-namespace LVPrune.Training;
+namespace LVPrune.Recipes;
 
 /// <summary>Data settings of a training run.</summary>
 public sealed record DataOptions

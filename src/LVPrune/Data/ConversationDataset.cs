@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace LVPrune.Training.Data;
+namespace LVPrune.Data;
 
 /// <summary>
 /// Reads LLaVA conversation files: a JSON array of
