@@ -9,7 +9,7 @@ public sealed class PruningOptions
     public Option<string> Method { get; } = new Option<string>("--method")
     {
         Description = "none, lvpruning (needs --adapter), random, fastv; default: lvpruning with --adapter, else none",
-    }.AcceptOnlyFromAmong("none", "lvpruning", "random", "fastv");
+    }.AcceptOnlyFromAmong(PruningMethods.Names);
     public Option<string> Adapter { get; } = new("--adapter") { Description = "LVPruning adapter (.safetensors) to attach" };
     public Option<string> Keep { get; } = KeepOption();
     public Option<double?> Rho { get; } = RhoOption();
@@ -37,7 +37,7 @@ public sealed class PruningOptions
     public PruningSpec Spec(ParseResult r)
     {
         var adapter = r.GetValue(Adapter);
-        var method = r.GetValue(Method) is { } m ? PruningSpec.ParseMethod(m) : adapter is not null ? PruningMethod.LVPruning : PruningMethod.None;
+        var method = r.GetValue(Method) is { } m ? PruningMethods.Parse(m) : adapter is not null ? PruningMethod.LVPruning : PruningMethod.None;
         var ratios = Ratios(r.GetValue(Keep), r.GetValue(Rho));
         if (method == PruningMethod.None && (ratios is not null || adapter is not null) && r.GetValue(Method) is not null)
             throw new LVPruneException("--method none takes no --keep, --rho or --adapter");

@@ -32,9 +32,10 @@ public static class TinyModels
         },
     };
 
-    public static LlavaForConditionalGeneration Create(LlavaConfig? config = null, long seed = 1, ScalarType dtype = ScalarType.Float32)
+    public static LlavaForConditionalGeneration Create(LlavaConfig? config = null, long seed = 1, ScalarType dtype = ScalarType.Float32,
+                                                       RuntimeOptions? runtime = null)
     {
-        var model = new LlavaForConditionalGeneration(config ?? Config(), dtype);
+        var model = new LlavaForConditionalGeneration(config ?? Config(), dtype, runtime: runtime);
         WeightInit.Initialize(model, seed, std: 0.2, perturbNorms: true);
         model.eval();
         return model;

@@ -35,7 +35,7 @@ public static class BenchCommand
         cmd.SetAction(r =>
         {
             if ((r.GetValue(preset) is null) == (r.GetValue(model) is null)) throw new LVPruneException("give exactly one of --preset NAME or --model DIR");
-            var methods = r.GetValue(method)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(PruningSpec.ParseMethod).Distinct().ToList();
+            var methods = PruningMethods.ParseList(r.GetValue(method)!, "--method");
             var budgets = Budgets(r.GetValue(keep), r.GetValue(rho));
             if (r.GetValue(repeat) < 1) throw new LVPruneException("--repeat must be >= 1");
             if (r.GetValue(text) < 1) throw new LVPruneException("--text-tokens must be >= 1");
@@ -48,12 +48,11 @@ public static class BenchCommand
             double gemvTorch = MachineProbe.GemvGbs(libTorch: true), gemvOurs = MachineProbe.GemvGbs(libTorch: false);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {scalar} matmul 606x4096x4096: {matmul:F0} GFLOP/s; memory read: {bandwidth:F1} GB/s (LibTorch sum {torchRead:F1}, stream {streamRead:F1})"));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  bf16 GEMV 1x4096 @ 4096x11008: LibTorch {gemvTorch:F1} GB/s, LVPrune kernel {gemvOurs:F1} GB/s{(Bf16Gemv.Supported ? "" : " (no AVX2: LibTorch used)")}"));
-            bool kernelWas = Bf16Gemv.Enabled;
-            using var restoreKernel = new Restore(() => Bf16Gemv.Enabled = kernelWas); // in-process callers (tests) keep their setting
-            Bf16Gemv.Enabled = r.GetValue(kernel) == "lvprune";
-            log.WriteLine($"decode kernel: {(Bf16Gemv.Enabled && Bf16Gemv.Supported ? "LVPrune bf16 GEMV" : "LibTorch")}");
+            var runtime = r.GetValue(kernel) == "lvprune" ? RuntimeOptions.Default : RuntimeOptions.LibTorchOnly;
+            bool ownKernels = runtime.DecodeKernels && Bf16Gemv.Supported;
+            log.WriteLine($"decode kernel: {(ownKernels ? "LVPrune bf16 GEMV" : "LibTorch")}");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log) : BenchModels.Random(ModelPresets.ByName(r.GetValue(preset)!), scalar);
+            using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log, runtime) : BenchModels.Random(ModelPresets.ByName(r.GetValue(preset)!), scalar, runtime: runtime);
             log.WriteLine($"model ready in {sw.Elapsed.TotalSeconds:F1}s ({ModelLoader.ParameterCount(m) / 1e9:F2}B parameters, {ProcessMemory.CurrentGb:F1} GB resident)");
             var result = BenchSuite.Run(m, methods, budgets, r.GetValue(adapter), r.GetValue(fastvK), r.GetValue(fastvShare), r.GetValue(text),
                                         r.GetValue(newTokens), r.GetValue(repeat), s => log.WriteLine(s));
@@ -76,7 +75,7 @@ public static class BenchCommand
                         ["matmul_gflops"] = matmul, ["read_gb_per_s"] = bandwidth, ["decode_bound_ms_per_token"] = decodeBound,
                         ["read_gb_per_s_libtorch_sum"] = torchRead, ["read_gb_per_s_stream"] = streamRead,
                         ["gemv_gb_per_s_libtorch"] = gemvTorch, ["gemv_gb_per_s_lvprune"] = gemvOurs,
-                        ["decode_kernel"] = Bf16Gemv.Enabled && Bf16Gemv.Supported ? "lvprune" : "libtorch",
+                        ["decode_kernel"] = ownKernels ? "lvprune" : "libtorch",
                     },
                 }));
                 return 0;
@@ -95,10 +94,4 @@ public static class BenchCommand
                   .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? KeepRatios.FromRho(v) : throw new LVPruneException($"--rho: '{s}' is not a number"))
                   .ToList();
     }
-}
-
-/// <summary>Runs an action on dispose.</summary>
-file sealed class Restore(Action action) : IDisposable
-{
-    public void Dispose() => action();
 }

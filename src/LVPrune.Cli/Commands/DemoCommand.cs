@@ -35,7 +35,6 @@ public static class DemoCommand
             }
             else
             {
-                if (r.GetValue(question) is { } q) questions = [("user", q, null)];
                 (picture, var generated) = ToyDemo.Scene(r.GetValue(seed));
                 if (r.GetValue(question) is null) questions = generated;
                 else questions = [("user", r.GetValue(question)!, null)];
@@ -46,14 +45,11 @@ public static class DemoCommand
             using var pipeline = models.Load(r);
             string modelDir = models.Dir(r);
             string? adapterPath = r.GetValue(adapter) is "none" ? null : r.GetValue(adapter) ?? DefaultAdapter(modelDir);
-            LVPruningSelector? selector = null;
-            if (adapterPath is not null)
-            {
-                var attached = LVPruningAdapter.Load(adapterPath, pipeline.Model);
-                var ratios = PruningOptions.Ratios(r.GetValue(keep), r.GetValue(rho)) ?? attached.TrainingKeep;
-                selector = new LVPruningSelector(attached, ratios, pipeline.Model.Config.ImageTokens, PruningMode.Infer);
+            using var attached = adapterPath is null ? null : LVPruningAdapter.Load(adapterPath, pipeline.Model);
+            var spec = new PruningSpec { Method = PruningMethod.LVPruning, Keep = PruningOptions.Ratios(r.GetValue(keep), r.GetValue(rho)) };
+            using var selector = attached is null ? null : (LVPruningSelector)SelectorFactory.Create(spec, pipeline.Model, attached)!;
+            if (selector is not null)
                 CliIO.Out.WriteLine($"LVPruning: {attached} -> keep {string.Join(" / ", selector.KeepCounts)} of {pipeline.Model.Config.ImageTokens} image tokens");
-            }
             else CliIO.Out.WriteLine("no LVPruning adapter found: answering without pruning");
             CliIO.Out.WriteLine();
             int correct = 0, correctPruned = 0, withTruth = 0;

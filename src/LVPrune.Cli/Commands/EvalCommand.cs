@@ -30,7 +30,7 @@ public static class EvalCommand
             var spec = pruning.Spec(r);
             var items = EvalItem.Load(r.GetValue(data)!, r.GetValue(limit));
             using var pipeline = models.Load(r);
-            var selector = spec.CreateSelector(pipeline.Model);
+            using var selector = SelectorFactory.Create(spec, pipeline.Model);
             // Redrawn in place on a terminal; in a log, one line per tenth of the questions.
             bool terminal = !Console.IsErrorRedirected;
             int lastTenth = -1;
@@ -45,7 +45,7 @@ public static class EvalCommand
             if (r.GetValue(predictions) is { } path) EvalRunner.WritePredictions(path, run.Predictions);
             if (r.GetValue(json)) { CliIO.Out.WriteLine(run.Report.ToJson()); return 0; }
             var rep = run.Report;
-            CliIO.Out.WriteLine($"accuracy {100 * rep.Accuracy:F2}% on {rep.Count} questions ({PruningSpec.Name(spec.Method)}), " +
+            CliIO.Out.WriteLine($"accuracy {100 * rep.Accuracy:F2}% on {rep.Count} questions ({spec.MethodName}), " +
                                   $"{run.Seconds:F1}s, time to first token {1000 * run.MeanTtftSeconds / Math.Max(1, r.GetValue(batch)):F1} ms/question (batched)");
             foreach (var (family, acc) in rep.Families) CliIO.Out.WriteLine($"  {family,-10} {100 * acc:F2}%");
             if (rep.Pope is { } p)

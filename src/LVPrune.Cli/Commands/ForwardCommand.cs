@@ -30,9 +30,9 @@ public static class ForwardCommand
             if (planPath is not null && spec.Method != PruningMethod.None)
                 throw new LVPruneException("give --keep-plan or a pruning method, not both");
             using var m = CommonOptions.LoadModel(r.GetValue(model)!, r.GetValue(dtype), r.GetValue(device), CliIO.Err);
-            var selector = planPath is not null
+            using var selector = planPath is not null
                 ? KeepPlan.Load(planPath, m.Decoder.LayerCount, m.Config.ImageTokens)
-                : spec.CreateSelector(m);
+                : SelectorFactory.Create(spec, m);
             var tensors = ForwardDump.Run(m, r.GetValue(inputs)!, selector, r.GetValue(generate));
             Safetensors.Save(r.GetValue(output)!, tensors);
             CliIO.Err.WriteLine($"wrote {r.GetValue(output)}: {string.Join(", ", tensors.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))}");

@@ -40,7 +40,7 @@ public static class GenerateCommand
             if (rawPrompt is not null) Prompts.RequireImageToken(rawPrompt);
             var picture = ImageIO.Load(r.GetValue(image)!);
             using var pipeline = models.Load(r);
-            var selector = spec.CreateSelector(pipeline.Model);
+            using var selector = SelectorFactory.Create(spec, pipeline.Model);
             string fullPrompt = rawPrompt ?? pipeline.PromptFor(q!);
             bool asJson = r.GetValue(json);
             var answer = pipeline.Generate([picture], [fullPrompt], options, selector, asJson ? null : text => CliIO.Out.Write(text))[0];
@@ -62,7 +62,7 @@ public static class GenerateCommand
                 var output = new Dictionary<string, object?>
                 {
                     ["text"] = answer.Text, ["tokens"] = answer.Tokens, ["prompt_tokens"] = answer.PromptTokens,
-                    ["method"] = PruningSpec.Name(spec.Method),
+                    ["method"] = spec.MethodName,
                     ["stages"] = answer.Stages.Select(s => new Dictionary<string, object> { ["after_layer"] = s.AfterLayer, ["kept_image_tokens"] = s.KeptImageTokens }).ToList(),
                     ["tflops"] = tflops,
                     ["timing"] = new Dictionary<string, double>

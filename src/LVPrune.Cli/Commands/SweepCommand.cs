@@ -28,7 +28,7 @@ public static class SweepCommand
         models.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var methodList = r.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(PruningSpec.ParseMethod).Distinct().ToList();
+            var methodList = PruningMethods.ParseList(r.GetValue(methods)!, "--methods");
             var rhos = r.GetValue(rho)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && v <= 1 ? v : throw new LVPruneException($"--rho: '{s}' is not a budget in (0, 1]")).ToList();
             var items = EvalItem.Load(r.GetValue(data)!, r.GetValue(limit));

@@ -11,9 +11,9 @@ namespace LVPrune.Benchmarking;
 public static class BenchModels
 {
     /// <summary>Builds the architecture and fills every parameter with small uniform values, chunk by chunk.</summary>
-    public static LlavaForConditionalGeneration Random(LlavaConfig config, ScalarType dtype, long seed = 0)
+    public static LlavaForConditionalGeneration Random(LlavaConfig config, ScalarType dtype, long seed = 0, RuntimeOptions? runtime = null)
     {
-        var model = new LlavaForConditionalGeneration(config, dtype);
+        var model = new LlavaForConditionalGeneration(config, dtype, runtime: runtime);
         Fill(model, seed);
         model.eval();
         model.SetTrainable(false);

@@ -36,7 +36,7 @@ public static class BenchRunner
         var rng = new Random((int)seed);
         var ids = new List<long> { cfg.TextConfig.BosTokenId ?? 1, cfg.ImageTokenIndex };
         while (ids.Count < textTokens + 1) ids.Add(rng.Next(3, Math.Min(cfg.ImageTokenIndex, cfg.TextConfig.VocabSize)));
-        var gen = new TorchSharp.torch.Generator((ulong)seed);
+        using var gen = new TorchSharp.torch.Generator((ulong)seed);
         var pixels = randn([1, 3, cfg.VisionConfig.ImageSize, cfg.VisionConfig.ImageSize], generator: gen);
         return LlavaBatch.FromTokens([ids], pixels, cfg.ImageTokenIndex, cfg.ImageTokens, cfg.PadTokenId ?? 0);
     }
@@ -56,7 +56,7 @@ public static class BenchRunner
             decode.Add(r.DecodeSeconds / Math.Max(1, r.DecodedSteps));
             log?.Invoke($"  {method} {(keep is null ? "" : "[" + string.Join(",", keep) + "] ")}run {i + 1}/{repeat}: ttft {r.PrefillSeconds:F3}s, decode {1000 * r.DecodeSeconds / Math.Max(1, r.DecodedSteps):F1} ms/token");
         }
-        var layers = selector?.Layers.ToArray();
+        var layers = selector?.StageLayers();
         double tflops = FlopsModel.Compute(FlopsShape.From(model.Config, layers), textTokens,
                                            keep is null ? null : keep, decisionModules).TotalTflops;
         double t = Statistics.Median(ttft);

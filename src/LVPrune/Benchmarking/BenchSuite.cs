@@ -7,8 +7,10 @@ namespace LVPrune.Benchmarking;
 /// <summary>
 /// Runs no pruning (the baseline) and every requested method at every budget on one loaded model,
 /// with the speed-up of each against the baseline. LVPruning without an adapter uses random
-/// decision modules (timing does not depend on their values); FastV's share matches LVPruning's
-/// TFLOPs at each budget unless one is given.
+/// decision modules (timing does not depend on their values); random prunes at the adapter's stages
+/// (the given one's, else the default ones), whatever the order of the methods; FastV's
+/// share matches LVPruning's TFLOPs at each budget unless one is given. Selectors come from the one
+/// <see cref="SelectorFactory"/>.
 /// </summary>
 public static class BenchSuite
 {
@@ -19,39 +21,31 @@ public static class BenchSuite
         log("no pruning:");
         var baseline = BenchRunner.Run(model, "none", null, null, false, textTokens, newTokens, repeat, log);
         runs.Add(baseline);
-        LVPruningAdapter? adapter = null;
-        try
+        var pruned = methods.Where(m => m != PruningMethod.None).ToList();
+        if (pruned.Count == 0) return runs;
+        // One adapter for every method and budget, decided before any run: its stage layers are random's too.
+        // Without one (and without lvpruning) random prunes at the default layers, which random modules would have.
+        using var adapter = adapterPath is not null ? LVPruningAdapter.Load(adapterPath, model)
+                          : pruned.Contains(PruningMethod.LVPruning) ? RandomAdapter(model, budgets[0]) : null;
+        foreach (var keep in budgets)
+        foreach (var method in pruned)
         {
-            foreach (var keep in budgets)
-            foreach (var method in methods.Where(m => m != PruningMethod.None))
+            var spec = new PruningSpec { Method = method, Keep = keep, FastVK = fastvK };
+            double[]? flopsKeep = keep;
+            if (method == PruningMethod.FastV)
             {
-                int imageTokens = model.Config.ImageTokens;
-                ITokenSelector selector;
-                double[]? flopsKeep = keep;
-                switch (method)
-                {
-                    case PruningMethod.LVPruning:
-                        adapter ??= adapterPath is not null ? LVPruningAdapter.Load(adapterPath, model) : RandomAdapter(model, keep);
-                        selector = new LVPruningSelector(adapter, keep, imageTokens, PruningMode.Infer);
-                        break;
-                    case PruningMethod.Random:
-                        selector = new RandomSelector(adapter?.Layers ?? KeepRatios.DefaultLayers(model.Decoder.LayerCount, keep.Length), keep, imageTokens, 0);
-                        break;
-                    default:
-                        var shape = FlopsShape.From(model.Config, adapter?.Layers ?? KeepRatios.DefaultLayers(model.Decoder.LayerCount, keep.Length));
-                        double lvTflops = FlopsModel.Compute(shape, textTokens, keep).TotalTflops;
-                        double share = fastvShare ?? FastVBudget.MatchShare(shape, textTokens, fastvK, lvTflops);
-                        selector = new FastVSelector(fastvK, share, imageTokens, model.Decoder.LayerCount);
-                        flopsKeep = [share];
-                        break;
-                }
-                log($"{PruningSpec.Name(method)} keep [{string.Join(", ", flopsKeep)}]:");
-                var run = BenchRunner.Run(model, PruningSpec.Name(method), selector, flopsKeep, method == PruningMethod.LVPruning,
-                                          textTokens, newTokens, repeat, log);
-                runs.Add(run with { Speedup = baseline.TtftS / run.TtftS });
+                var shape = FlopsShape.From(model.Config, adapter?.Layers ?? KeepRatios.DefaultLayers(model.Decoder.LayerCount, keep.Length));
+                double lvTflops = FlopsModel.Compute(shape, textTokens, keep).TotalTflops;
+                double share = fastvShare ?? FastVBudget.MatchShare(shape, textTokens, fastvK, lvTflops);
+                spec = spec with { Keep = null, FastVShare = share };
+                flopsKeep = [share];
             }
+            using var selector = SelectorFactory.Create(spec, model, adapter)!;
+            log($"{spec.MethodName} keep [{string.Join(", ", flopsKeep)}]:");
+            var run = BenchRunner.Run(model, spec.MethodName, selector, flopsKeep, method == PruningMethod.LVPruning,
+                                      textTokens, newTokens, repeat, log);
+            runs.Add(run with { Speedup = baseline.TtftS / run.TtftS });
         }
-        finally { adapter?.Dispose(); }
         return runs;
     }
 
@@ -63,6 +57,7 @@ public static class BenchSuite
                                            BaseIdentity.Of(model), model.DType, model.Device);
         BenchModels.Fill(adapter, 1);
         adapter.eval();
+        model.Runtime.ApplyTo(adapter);
         return adapter;
     }
 }

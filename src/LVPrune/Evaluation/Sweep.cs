@@ -29,7 +29,8 @@ public sealed record SweepRow
 /// <summary>
 /// Evaluates every method at every budget on one data set: none once; lvpruning and random with
 /// keep [R, R-0.2, R-0.4] at each R on the adapter's stages; FastV with the kept share that
-/// matches LVPruning's TFLOPs at that R (so each comparison is at equal cost).
+/// matches LVPruning's TFLOPs at that R (so each comparison is at equal cost). Selectors come from
+/// the one <see cref="SelectorFactory"/>.
 /// </summary>
 public static class Sweep
 {
@@ -37,7 +38,6 @@ public static class Sweep
                                      IReadOnlyList<double> rhos, LVPruningAdapter? adapter, int fastvK, int batchSize, long seed, Action<string> log)
     {
         var model = pipeline.Model;
-        int imageTokens = model.Config.ImageTokens;
         int textTokens = (int)Math.Round(items.Average(i => pipeline.Tokenizer.Encode(pipeline.PromptFor(i.Question)).Length - 1.0));
         var layers = adapter?.Layers.ToArray() ?? KeepRatios.DefaultLayers(model.Decoder.LayerCount);
         var shape = FlopsShape.From(model.Config, layers, adapter?.ModuleConfig);
@@ -64,22 +64,20 @@ public static class Sweep
             double lvTflops = FlopsModel.Compute(shape, textTokens, keep).TotalTflops;
             foreach (var method in methods.Where(m => m != PruningMethod.None))
             {
-                switch (method)
+                if (method == PruningMethod.LVPruning && adapter is null)
+                    throw new LVPruneException("--methods lvpruning needs an adapter (--adapter FILE, or the bundled one beside the bundled model)");
+                var spec = new PruningSpec { Method = method, Keep = keep, Seed = seed, FastVK = fastvK };
+                double[] rowKeep = keep;
+                double tflops = FlopsModel.Compute(shape, textTokens, keep, decisionModules: method == PruningMethod.LVPruning).TotalTflops;
+                if (method == PruningMethod.FastV)
                 {
-                    case PruningMethod.LVPruning:
-                        if (adapter is null) throw new LVPruneException("--methods lvpruning needs an adapter (--adapter FILE, or the bundled one beside the bundled model)");
-                        rows.Add(Evaluate("lvpruning", rho, keep, new LVPruningSelector(adapter, keep, imageTokens, PruningMode.Infer), lvTflops));
-                        break;
-                    case PruningMethod.Random:
-                        rows.Add(Evaluate("random", rho, keep, new RandomSelector(layers, keep, imageTokens, seed),
-                                          FlopsModel.Compute(shape, textTokens, keep, decisionModules: false).TotalTflops));
-                        break;
-                    default:
-                        double share = FastVBudget.MatchShare(shape, textTokens, fastvK, lvTflops);
-                        rows.Add(Evaluate("fastv", rho, [Math.Round(share, 4)], new FastVSelector(fastvK, share, imageTokens, model.Decoder.LayerCount),
-                                          FastVBudget.Tflops(shape, textTokens, fastvK, share)));
-                        break;
+                    double share = FastVBudget.MatchShare(shape, textTokens, fastvK, lvTflops);
+                    spec = spec with { Keep = null, FastVShare = share };
+                    rowKeep = [Math.Round(share, 4)];
+                    tflops = FastVBudget.Tflops(shape, textTokens, fastvK, share);
                 }
+                using var selector = SelectorFactory.Create(spec, model, adapter);
+                rows.Add(Evaluate(spec.MethodName, rho, rowKeep, selector, tflops));
             }
         }
         return rows;

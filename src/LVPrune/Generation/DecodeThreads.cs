@@ -16,17 +16,14 @@ public static class DecodeThreads
     private static readonly object Gate = new();
     private static int _depth, _saved;
 
-    /// <summary>Switch for benchmarks: false leaves LibTorch's thread count alone during decoding.</summary>
-    public static bool Enabled { get; set; } = true;
-
     /// <summary>A scope that restores the thread count on dispose, or null when <paramref name="model"/> does not decode through the kernel.</summary>
     public static IDisposable? Enter(LlavaForConditionalGeneration model) =>
-        model.DType == ScalarType.BFloat16 && model.Device.type == TorchSharp.DeviceType.CPU ? EnterForKernel() : null;
+        model.DType == ScalarType.BFloat16 && model.Device.type == TorchSharp.DeviceType.CPU && model.Runtime.DecodeKernels ? EnterForKernel() : null;
 
-    /// <summary>The same scope for any code about to run <see cref="Bf16Gemv"/> (null when the kernel is off or unsupported).</summary>
+    /// <summary>The same scope for any code about to run <see cref="Bf16Gemv"/> (null when the CPU cannot run it).</summary>
     public static IDisposable? EnterForKernel()
     {
-        if (!Enabled || !Bf16Gemv.Enabled || !Bf16Gemv.Supported)
+        if (!Bf16Gemv.Supported)
             return null;
         lock (Gate)
         {

@@ -15,17 +15,29 @@ namespace LVPrune.Models;
 /// work item on <see cref="GemvWorkers"/>: scores in fp32 with FMA, an exact fp32 softmax, the
 /// weighted sum of values in fp32, one rounding to bf16 at the end. Grouped-query attention maps
 /// head h to key-value head h / (H / KvH). Padding: a key is visible when the cache marks it valid,
-/// and the query always sees itself (the last key), as in <see cref="AttentionContext.Mask"/>.
+/// and the query always sees itself (the last key), as in <see cref="AttentionMasks.Mask"/>.
+/// Registered as "bf16_decode" (<see cref="AttentionRegistry"/>).
 /// </summary>
-public static class Bf16DecodeAttention
+public sealed class Bf16DecodeAttention : IAttentionFunction
 {
-    /// <summary>Switch for benchmarks and tests: false sends decode attention to LibTorch's SDPA.</summary>
-    public static bool Enabled { get; set; } = true;
+    public static Bf16DecodeAttention Instance { get; } = new();
 
-    /// <summary>Whether a query q [B, H, 1, Dh] over <paramref name="cache"/> belongs here.</summary>
-    public static bool Applies(Tensor q, KvCache.Layer cache)
+    private Bf16DecodeAttention() { }
+
+    public string Name => AttentionRegistry.Bf16Decode;
+
+    /// <summary>Decode steps of bf16 CPU models without autograd, on a CPU with AVX2 and FMA, head size a multiple of 16.</summary>
+    public bool Supports(AttentionPass pass) =>
+        Bf16Gemv.Supported && pass is { Queries: 1, Cached: true, DType: ScalarType.BFloat16, Device: TorchSharp.DeviceType.CPU, GradEnabled: false }
+        && pass.HeadDim % 16 == 0 && pass.Heads % pass.KvHeads == 0;
+
+    public Tensor Attend(AttentionCall call) =>
+        Attend(call.Query, call.Cache ?? throw new InvalidOperationException("bf16_decode reads a KV cache"), call.Masks.HasPadding);
+
+    /// <summary>Whether a query q [B, H, 1, Dh] over <paramref name="cache"/> belongs here under <paramref name="runtime"/> (default options when null).</summary>
+    public static bool Applies(Tensor q, KvCache.Layer cache, RuntimeOptions? runtime = null)
     {
-        if (!Enabled || !Bf16Gemv.Enabled || !Bf16Gemv.Supported) return false;
+        if (!(runtime ?? RuntimeOptions.Default).DecodeKernels || !Bf16Gemv.Supported) return false;
         if (q.dtype != ScalarType.BFloat16 || cache.K.dtype != ScalarType.BFloat16 || cache.V.dtype != ScalarType.BFloat16) return false;
         if (q.device_type != TorchSharp.DeviceType.CPU || cache.K.device_type != TorchSharp.DeviceType.CPU) return false;
         if (q.dim() != 4 || q.shape[2] != 1 || q.shape[^1] % 16 != 0 || q.shape[^1] != cache.K.shape[^1]) return false;

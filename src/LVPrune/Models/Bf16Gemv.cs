@@ -10,7 +10,7 @@ namespace LVPrune.Models;
 /// y = x W^T + b for a few rows of x against a bf16 weight on the CPU: the matrix-vector product
 /// of every decode step. Decoding reads each weight once per token, so its speed is the speed at
 /// which the weights stream from memory; LibTorch's bf16 GEMV reaches about half the machine's read
-/// bandwidth here (≈19 of 24-37 GB/s, see docs/bench-7b.md). This kernel streams the weight rows
+/// bandwidth here (≈19 of 24-37 GB/s, see README's 7B table). This kernel streams the weight rows
 /// once, widens bf16 pairs to fp32 in registers (a shift and a mask; AVX-512 where the CPU has it, else AVX2),
 /// accumulates in fp32 with FMA and
 /// rounds the result to bf16 (round to nearest even), the way LibTorch rounds its own output.
@@ -27,19 +27,13 @@ public static class Bf16Gemv
     /// <summary>Whether the kernel can run on this machine at all (AVX2 with FMA).</summary>
     public static bool Supported { get; } = Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>Whether the AVX-512 loop is used (when the CPU has it); tests turn it off to check the AVX2 loop.</summary>
-    public static bool UseAvx512 { get; set; } = Avx512F.IsSupported;
-
-    /// <summary>Switch for benchmarks and tests: false sends every product to LibTorch.</summary>
-    public static bool Enabled { get; set; } = true;
-
     /// <summary>
     /// Whether <paramref name="x"/> [..., in] times <paramref name="weight"/> [out, in] belongs here:
     /// bf16 CPU tensors, at most <see cref="MaxRows"/> rows, and no autograd graph to record.
     /// </summary>
     public static bool Applies(Tensor x, Tensor weight, Tensor? bias)
     {
-        if (!Enabled || !Supported) return false;
+        if (!Supported) return false;
         if (x.dtype != ScalarType.BFloat16 || weight.dtype != ScalarType.BFloat16 || bias is { dtype: not ScalarType.BFloat16 }) return false;
         if (x.device_type != TorchSharp.DeviceType.CPU || weight.device_type != TorchSharp.DeviceType.CPU) return false;
         if (weight.dim() != 2 || !weight.is_contiguous() || x.shape[^1] != weight.shape[1]) return false;
@@ -49,14 +43,15 @@ public static class Bf16Gemv
     }
 
     /// <summary>x [..., in] (bf16) times weight [out, in] (bf16), plus bias [out]: [..., out] in bf16.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linears(x, [(weight, bias)])[0];
+    /// <param name="avx512">use the AVX-512 loop where the CPU has it (false: the AVX2 loop)</param>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, bool avx512 = true) => Linears(x, [(weight, bias)], avx512)[0];
 
     /// <summary>
     /// Several products of the same x in one pass over the cores (q, k and v; gate and up): one
     /// fork-join instead of one per product, and x prepared once. Every weight must satisfy
     /// <see cref="Applies"/> with x.
     /// </summary>
-    public static Tensor[] Linears(Tensor x, IReadOnlyList<(Tensor Weight, Tensor? Bias)> layers)
+    public static Tensor[] Linears(Tensor x, IReadOnlyList<(Tensor Weight, Tensor? Bias)> layers, bool avx512 = true)
     {
         long inFeatures = x.shape[^1];
         int rows = (int)(x.numel() / inFeatures);
@@ -98,7 +93,7 @@ public static class Bf16Gemv
                     bs, (int)weight.shape[0]);
                 for (int first = 0; first < weight.shape[0]; first += RowsPerChunk) chunks.Add((m, first));
             }
-            var work = new Work(products, chunks.ToArray(), xs, xe, xo, (int)inFeatures, rows);
+            var work = new Work(products, chunks.ToArray(), xs, xe, xo, (int)inFeatures, rows, avx512 && Avx512F.IsSupported);
             GemvWorkers.For(chunks.Count, work.Run);
         }
         return outputs;
@@ -127,7 +122,7 @@ public static class Bf16Gemv
         public readonly int OutFeatures = outFeatures;
     }
 
-    private sealed unsafe class Work(Product[] products, (int Product, int First)[] chunks, float[] x, float[] xEven, float[] xOdd, int inFeatures, int rows)
+    private sealed unsafe class Work(Product[] products, (int Product, int First)[] chunks, float[] x, float[] xEven, float[] xOdd, int inFeatures, int rows, bool avx512)
     {
         // AggressiveOptimization: fully optimised from the first call. Tiered compilation would
         // otherwise start these loops unoptimised (intrinsic helpers not inlined), several times slower.
@@ -142,7 +137,7 @@ public static class Bf16Gemv
             {
                 for (int o = first; o < last; o++)
                 {
-                    Dot(p.W + (long)o * inFeatures, xp, ep, op, inFeatures, rows, sums);
+                    Dot(p.W + (long)o * inFeatures, xp, ep, op, inFeatures, rows, sums, avx512);
                     float b = p.Bias is null ? 0f : p.Bias[o];
                     for (int r = 0; r < rows; r++) p.Y[(long)r * p.OutFeatures + o] = RoundToBf16(sums[r] + b);
                 }
@@ -151,11 +146,11 @@ public static class Bf16Gemv
 
         /// <summary>sums[r] = Σ_i w[i] · x[r, i] for one weight row, fp32 accumulation.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Dot(ushort* w, float* x, float* xe, float* xo, int n, int rows, Span<float> sums)
+        private static void Dot(ushort* w, float* x, float* xe, float* xo, int n, int rows, Span<float> sums, bool avx512)
         {
             int half = n / 2;
             for (int r = 0; r < rows; r++)
-                sums[r] = UseAvx512 && Avx512F.IsSupported
+                sums[r] = avx512
                     ? Dot512(w, x + (long)r * n, xe + (long)r * half, xo + (long)r * half, n)
                     : Dot256(w, x + (long)r * n, xe + (long)r * half, xo + (long)r * half, n);
         }

@@ -21,6 +21,8 @@ public sealed class KvCache : IDisposable
     private readonly Layer[] _layers;
     public int Capacity { get; }
     public int Batch { get; }
+    /// <summary>Whether a padding token was ever written (set by the decoder; decode steps then mask by <see cref="Layer.Valid"/>).</summary>
+    public bool HasPadding { get; set; }
 
     public KvCache(int layers, int batch, int kvHeads, int capacity, int headDim, ScalarType dtype, Device device)
     {

@@ -21,21 +21,16 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public long InFeatures => weight.shape[1];
     public long OutFeatures => weight.shape[0];
 
-    /// <summary>Decode-sized bf16 products on the CPU go to <see cref="Bf16Gemv"/>, everything else to LibTorch.</summary>
-    public override Tensor forward(Tensor x) =>
-        Bf16Gemv.Applies(x, weight, bias) ? Bf16Gemv.Linear(x, weight, bias) : nn.functional.linear(x, weight, bias);
+    /// <summary>How the product is computed (<see cref="RuntimeOptions.ApplyTo"/> sets it at load); LibTorch until then.</summary>
+    public WeightProduct Product { get; set; } = LibTorchProduct.Instance;
 
-    /// <summary>
-    /// Several layers applied to the same input (q, k and v; gate and up). Decode-sized bf16 products
-    /// run as one kernel call over all their weights; anything else runs layer by layer.
-    /// </summary>
-    public static Tensor[] ForwardMany(Tensor x, params Linear[] layers) =>
-        layers.All(l => Bf16Gemv.Applies(x, l.weight, l.bias))
-            ? Bf16Gemv.Linears(x, layers.Select(l => ((Tensor)l.weight, (Tensor?)l.bias)).ToArray())
-            : layers.Select(l => l.forward(x)).ToArray();
+    public override Tensor forward(Tensor x) => Product.Forward(x, [this])[0];
+
+    /// <summary>Several layers applied to the same input (q, k and v; gate and up) by the first layer's
+    /// product: decode-sized bf16 products then run as one kernel call over all their weights.</summary>
+    public static Tensor[] ForwardMany(Tensor x, params Linear[] layers) => layers[0].Product.Forward(x, layers);
 }
 
 /// <summary>Token embedding table; rows are looked up with index_select (differentiable).</summary>

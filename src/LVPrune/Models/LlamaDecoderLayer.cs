@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LVPrune.Models;
 
 /// <summary>Pre-norm decoder layer: x + attn(norm(x)), then + mlp(norm(.)).</summary>
-public sealed class LlamaDecoderLayer : nn.Module
+public sealed class LlamaDecoderLayer : nn.Module<DecoderLayerInput, DecoderLayerOutput>
 {
     private readonly LlamaAttention self_attn;
     private readonly LlamaMlp mlp;
@@ -20,10 +20,13 @@ public sealed class LlamaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, AttentionContext ctx, KvCache.Layer? cache)
+    public override DecoderLayerOutput forward(DecoderLayerInput input)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.forward(x), ctx, cache);
-        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var x = input.Hidden;
+        var attention = self_attn.forward(input with { Hidden = input_layernorm.forward(x) });
+        var h = x + attention.Output;
+        var output = (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        return new DecoderLayerOutput(output, attention.Observation?.MoveToOuterDisposeScope());
     }
 }

@@ -10,9 +10,9 @@ public sealed class LlamaForCausalLM : nn.Module
     public readonly LlamaModel model;
     private readonly Linear? lm_head; // absent when tied to embed_tokens
 
-    public LlamaForCausalLM(LlavaConfig cfg, ScalarType dtype, Device? device) : base(nameof(LlamaForCausalLM))
+    public LlamaForCausalLM(LlavaConfig cfg, ScalarType dtype, Device? device, RuntimeOptions? runtime = null) : base(nameof(LlamaForCausalLM))
     {
-        model = new LlamaModel(cfg, dtype, device);
+        model = new LlamaModel(cfg, dtype, device, runtime);
         bool tied = cfg.TieWordEmbeddings ?? cfg.TextConfig.TieWordEmbeddings;
         if (!tied) lm_head = new Linear(cfg.TextConfig.HiddenSize, cfg.TextConfig.VocabSize, false, dtype, device);
         RegisterComponents();

@@ -5,9 +5,17 @@ using static TorchSharp.torch;
 
 namespace LVPrune.Models;
 
+/// <summary>What the decoder stack runs on.</summary>
+/// <param name="InputsEmbeds">[B, T, D]</param>
+/// <param name="Tokens">per-token state of the T new tokens</param>
+/// <param name="Cache">KV cache to append to, or null for a cache-free pass (training)</param>
+/// <param name="Selector">pruning stages, applied only when given</param>
+/// <param name="Probe">an attention observation every layer returns (a cache-free pass without stages), or null</param>
+public sealed record DecoderInput(Tensor InputsEmbeds, TokenState Tokens, KvCache? Cache = null, ITokenSelector? Selector = null, AttentionProbe? Probe = null);
+
 /// <summary>What a decoder pass returns: final normed hidden states of the tokens still present,
-/// their per-token state, and what each pruning stage decided.</summary>
-public sealed record DecoderOutput(Tensor Hidden, TokenState Tokens, IReadOnlyList<StageOutcome> Stages)
+/// their per-token state, what each pruning stage decided, and each layer's observation when a probe asked.</summary>
+public sealed record DecoderOutput(Tensor Hidden, TokenState Tokens, IReadOnlyList<StageOutcome> Stages, IReadOnlyList<Tensor>? Observations = null)
 {
     /// <summary>Every distinct tensor the output holds (stages may share a TokenState).</summary>
     public IEnumerable<Tensor> Tensors()
@@ -18,8 +26,9 @@ public sealed record DecoderOutput(Tensor Hidden, TokenState Tokens, IReadOnlyLi
         foreach (var s in Stages)
         {
             all.AddRange(s.Tokens.Tensors());
-            if (s.SoftKeep is not null) all.Add(s.SoftKeep);
+            foreach (var t in new[] { s.SoftKeep, s.ImageKeep, s.Scores }) if (t is not null) all.Add(t);
         }
+        if (Observations is not null) all.AddRange(Observations);
         return all.Where(seen.Add);
     }
 
@@ -33,27 +42,34 @@ public sealed record DecoderOutput(Tensor Hidden, TokenState Tokens, IReadOnlyLi
     }
 }
 
-/// <summary>One pruning stage's outcome: the layer, the tokens alive after it, and (training) D.</summary>
-public sealed record StageOutcome(int Layer, TokenState Tokens, Tensor? SoftKeep);
+/// <summary>One pruning stage's outcome: the layer, the tokens alive after it, (training) its keep weights
+/// per key and its decisions over the image tokens, and the scores it ranked the live image tokens by.</summary>
+public sealed record StageOutcome(int Layer, TokenState Tokens, Tensor? SoftKeep, Tensor? ImageKeep = null, Tensor? Scores = null);
 
 /// <summary>
 /// The LLaMA decoder stack (transformers' LlamaModel): embed_tokens, layers, norm. The single loop
 /// over layers is also LVPrune's one removal path: after each layer a selector names, the hidden
 /// states and every per-token tensor are gathered to the kept tokens, and the layers that follow
-/// (and their KV cache entries) only ever see those.
+/// (and their KV cache entries) only ever see those. The attention function is chosen here, once
+/// per forward (<see cref="AttentionRegistry.Choose"/>); a training-mode stage replaces it for the
+/// layers after it.
 /// </summary>
-public sealed class LlamaModel : nn.Module
+public sealed class LlamaModel : nn.Module<DecoderInput, DecoderOutput>
 {
     public readonly Embedding embed_tokens;
     private readonly ModuleList<LlamaDecoderLayer> layers;
     public readonly RmsNorm norm;
     private readonly Rope _rope;
     private readonly ScalarType _dtype;
+    private readonly LlamaConfig _config;
+    private readonly RuntimeOptions _runtime;
 
-    public LlamaModel(LlavaConfig cfg, ScalarType dtype, Device? device) : base(nameof(LlamaModel))
+    public LlamaModel(LlavaConfig cfg, ScalarType dtype, Device? device, RuntimeOptions? runtime = null) : base(nameof(LlamaModel))
     {
         var c = cfg.TextConfig;
         _dtype = dtype;
+        _config = c;
+        _runtime = runtime ?? RuntimeOptions.Default;
         embed_tokens = new Embedding(c.VocabSize, c.HiddenSize, dtype, device);
         layers = new ModuleList<LlamaDecoderLayer>();
         for (int i = 0; i < c.NumHiddenLayers; i++) layers.Add(new LlamaDecoderLayer(c, dtype, device));
@@ -64,65 +80,59 @@ public sealed class LlamaModel : nn.Module
 
     public int LayerCount => layers.Count;
 
-    /// <param name="inputsEmbeds">[B, T, D]</param>
-    /// <param name="tokens">per-token state of the T new tokens</param>
-    /// <param name="cache">KV cache to append to, or null for a cache-free pass (training)</param>
-    /// <param name="selector">pruning stages, applied only when given</param>
-    /// <param name="hasPadding">whether any token of the batch (cached or new) is padding</param>
-    public DecoderOutput Forward(Tensor inputsEmbeds, TokenState tokens, KvCache? cache, ITokenSelector? selector, bool hasPadding)
+    /// <summary>The attention functions this model can run (SDPA and the bf16 decode kernel; more may be registered).</summary>
+    public AttentionRegistry Attention { get; } = new();
+
+    public override DecoderOutput forward(DecoderInput input)
     {
         using var scope = NewDisposeScope();
-        var h = inputsEmbeds;
-        var inputTokens = tokens;
+        var (h, tokens, cache, selector, probe) = (input.InputsEmbeds, input.Tokens, input.Cache, input.Selector, input.Probe);
+        var plan = selector?.Stages ?? [];
+        if (probe is not null && (cache is not null || plan.Count > 0))
+            throw new InvalidOperationException("a probe of every layer watches a cache-free pass without pruning stages");
+        for (int s = 0; s < plan.Count; s++)
+            if (plan[s].AfterLayer < 0 || plan[s].AfterLayer >= layers.Count)
+                throw new LVPruneException($"pruning layer {plan[s].AfterLayer} is outside the model's {layers.Count} decoder layers");
+
+        // Padding anywhere in the batch, new or cached, decides whether attention needs masks at all.
+        bool hasPadding = tokens.HasPadding || (cache?.HasPadding ?? false);
+        if (cache is not null) cache.HasPadding = hasPadding;
+        var pass = new AttentionPass((int)tokens.Length, cache is not null, _dtype, h.device_type, _config.NumAttentionHeads, _config.KvHeads,
+                                     _config.HeadDimension, is_grad_enabled());
+        var attention = Attention.Choose(pass, _runtime);
+
         var stages = new List<StageOutcome>();
-        IReadOnlyList<int> stageLayers = selector?.Layers ?? [];
+        var observations = probe is null ? null : new List<Tensor>();
         int stage = 0;
-        Tensor? softKeep = null;
-        Tensor? captured = null;
-        var observer = selector as IAttentionObserver;
-        if (observer is not null && (cache is not null || stageLayers.Count > 0))
-            throw new InvalidOperationException("an attention observer watches a cache-free pass without pruning stages");
-        var ctx = MakeContext(tokens, hasPadding, softKeep, observer?.ObservedRows);
+        Tensor? imageKeep = null;
+        var masks = new AttentionMasks((int)tokens.Length, hasPadding);
+        var (cos, sin) = _rope.Get(tokens.PositionIds, _dtype);
         for (int i = 0; i < layers.Count; i++)
         {
-            ctx.CaptureLastQuery = selector?.AttentionCaptureLayer == i;
-            h = layers[i].Forward(h, ctx, cache?[i]);
-            if (ctx.Captured is not null) { captured?.Dispose(); captured = ctx.Captured; ctx.Captured = null; }
-            if (ctx.RowAttention is not null) { observer!.Observe(i, ctx.RowAttention); ctx.RowAttention = null; }
-            if (stage < stageLayers.Count && stageLayers[stage] == i)
+            bool decides = stage < plan.Count && plan[stage].AfterLayer == i;
+            var output = layers[i].forward(new DecoderLayerInput(h, cos, sin, tokens.Valid, masks, cache?[i], attention,
+                                                                 probe ?? (decides ? plan[stage].Probe : null)));
+            h = output.Hidden;
+            if (observations is not null) observations.Add(output.Observation!);
+            if (!decides) continue;
+            var decision = selector!.Decide(new StageInput(stage, h, tokens, output.Observation, imageKeep));
+            if (decision.KeepIndices is { } keep)
             {
-                var decision = selector!.Decide(stage, h, tokens, captured);
-                if (decision.KeepIndices is { } keep)
-                {
-                    var index = keep.to(ScalarType.Int64);                                      // [B, T']
-                    h = h.gather(1, index.unsqueeze(-1).expand(h.shape[0], index.shape[1], h.shape[2])); // [B, T', D]
-                    tokens = tokens.Gather(index);
-                    captured?.Dispose();
-                    captured = null;
-                }
-                if (decision.SoftKeep is { } d) softKeep = d;
-                stages.Add(new StageOutcome(i, tokens, decision.SoftKeep));
-                ctx.Dispose();
-                ctx = MakeContext(tokens, hasPadding, softKeep);
-                stage++;
+                var index = keep.to(ScalarType.Int64);                                      // [B, T']
+                h = h.gather(1, index.unsqueeze(-1).expand(h.shape[0], index.shape[1], h.shape[2])); // [B, T', D]
+                tokens = tokens.Gather(index);
             }
+            if (decision.ImageKeep is { } d) imageKeep = d;
+            if (decision.Attention is { } a) attention = a;
+            stages.Add(new StageOutcome(i, tokens, decision.SoftKeep, decision.ImageKeep, decision.Scores));
+            masks.Dispose();
+            masks = new AttentionMasks((int)tokens.Length, hasPadding);
+            (cos, sin) = _rope.Get(tokens.PositionIds, _dtype);
+            stage++;
         }
-        ctx.Dispose();
-        captured?.Dispose();
-        if (stage < stageLayers.Count)
-            throw new LVPruneException($"pruning layer {stageLayers[stage]} is outside the model's {layers.Count} decoder layers");
+        masks.Dispose();
         h = norm.forward(h);
-        return new DecoderOutput(h, tokens, stages).MoveToOuterDisposeScope(keep: inputTokens.Tensors());
-    }
-
-    private AttentionContext MakeContext(TokenState tokens, bool hasPadding, Tensor? softKeep, Tensor? observedRows = null)
-    {
-        var (cos, sin) = _rope.Get(tokens.PositionIds, _dtype);
-        return new AttentionContext
-        {
-            Cos = cos, Sin = sin, QueryValid = tokens.Valid, HasPadding = hasPadding,
-            SoftKeep = softKeep, KeyIsImage = softKeep is null ? null : tokens.IsImage, ObservedRows = observedRows,
-        };
+        return new DecoderOutput(h, tokens, stages, observations).MoveToOuterDisposeScope(keep: input.Tokens.Tensors());
     }
 
     protected override void Dispose(bool disposing)

@@ -1,5 +1,6 @@
 using LVPrune.Checkpoints;
 using static TorchSharp.torch;
+using TorchSharp;
 
 namespace LVPrune.Models;
 
@@ -135,15 +136,16 @@ public sealed class LlavaBatch : IDisposable
         using var scope = NewDisposeScope();
         var mask = AttentionMask.to(device);
         var valid = mask.ne(0);
-        var positions = (mask.cumsum(1) - 1).masked_fill(valid.logical_not(), 1);
+        var positions = mask.cumsum(1).sub_(Scalars.One).masked_fill(valid.logical_not(), Scalars.One);
         var isImage = ImageMask.to(device);
-        var imageIndex = where(isImage, isImage.to(ScalarType.Int64).cumsum(1) - 1, full_like(positions, -1));
+        var imageIndex = where(isImage, isImage.to(ScalarType.Int64).cumsum(1).sub_(Scalars.One), full_like(positions, Scalars.MinusOne));
         var guide = valid.logical_and(isImage.logical_not());
-        if (Labels is not null) guide = guide.logical_and(Labels.to(device).eq(IgnoreIndex));
-        var original = arange(0, Length, ScalarType.Int64, device).unsqueeze(0).expand(Batch, Length).contiguous();
+        if (Labels is not null) guide = guide.logical_and(Labels.to(device).eq(Scalars.IgnoreIndex));
+        using var length = Length.ToScalar();
+        var original = arange(Scalars.Zero, length, Scalars.One, ScalarType.Int64, device).unsqueeze(0).expand(Batch, Length).contiguous();
         return new TokenState
         {
-            PositionIds = positions, Valid = valid, ImageIndex = imageIndex, Guide = guide, OriginalIndex = original,
+            PositionIds = positions, Valid = valid, ImageIndex = imageIndex, Guide = guide, OriginalIndex = original, HasPadding = HasPadding,
         }.MoveToOuterDisposeScope();
     }
 

@@ -22,18 +22,24 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     public readonly LlamaForCausalLM language_model;
 
     public LlavaConfig Config { get; }
+    /// <summary>The dtype of the weights, and today of the activations too.</summary>
     public ScalarType DType { get; }
     public Device Device { get; }
+    /// <summary>Kernel choices, fixed at load.</summary>
+    public RuntimeOptions Runtime { get; }
 
-    public LlavaForConditionalGeneration(LlavaConfig config, ScalarType dtype, Device? device = null) : base(nameof(LlavaForConditionalGeneration))
+    public LlavaForConditionalGeneration(LlavaConfig config, ScalarType dtype, Device? device = null, RuntimeOptions? runtime = null)
+        : base(nameof(LlavaForConditionalGeneration))
     {
         Config = config;
         DType = dtype;
         Device = device ?? CPU;
+        Runtime = runtime ?? RuntimeOptions.Default;
         vision_tower = new ClipVisionModel(config.VisionConfig, dtype, Device);
         multi_modal_projector = new LlavaMultiModalProjector(config, dtype, Device);
-        language_model = new LlamaForCausalLM(config, dtype, Device);
+        language_model = new LlamaForCausalLM(config, dtype, Device, Runtime);
         RegisterComponents();
+        Runtime.ApplyTo(this);
     }
 
     public LlamaModel Decoder => language_model.model;
@@ -53,7 +59,7 @@ public sealed class LlavaForConditionalGeneration : nn.Module
         using var scope = NewDisposeScope();
         var ids = batch.InputIds.to(Device);
         var isImage = batch.ImageMask.to(Device);
-        var embeds = Decoder.embed_tokens.forward(ids.masked_fill(isImage, 0)); // [B, T, D]
+        var embeds = Decoder.embed_tokens.forward(ids.masked_fill(isImage, Scalars.Zero)); // [B, T, D]
         if (imageFeatures is not null)
             embeds = embeds.masked_scatter(isImage.unsqueeze(-1), imageFeatures.to(embeds.dtype));
         return embeds.MoveToOuterDisposeScope();
@@ -64,23 +70,25 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     /// <paramref name="cache"/> when given. Logits only where asked (the LM head is the costliest
     /// single matrix for short prompts). <paramref name="imageFeatures"/>, when given, are the
     /// projected features of this batch's images from an earlier pass (the tower is not run again).
+    /// <paramref name="probe"/> asks every decoder layer for an attention observation (a cache-free pass
+    /// without pruning; the decoder output's Observations).
     /// </summary>
     public LlavaForwardResult Forward(LlavaBatch batch, ITokenSelector? selector = null, KvCache? cache = null, LogitsMode logits = LogitsMode.All,
-                                      Tensor? imageFeatures = null)
+                                      Tensor? imageFeatures = null, AttentionProbe? probe = null)
     {
         using var scope = NewDisposeScope();
         var computed = imageFeatures is null && batch.PixelValues is not null ? ImageFeatures(batch.PixelValues) : null;
         var features = imageFeatures ?? computed;
         var embeds = InputsEmbeds(batch, features);
         var tokens = batch.TokenState(Device);
-        var output = Decoder.Forward(embeds, tokens, cache, selector, batch.HasPadding);
+        var output = Decoder.forward(new DecoderInput(embeds, tokens, cache, selector, probe));
         var result = new LlavaForwardResult(ComputeLogits(output.Hidden, logits), computed?.MoveToOuterDisposeScope() ?? imageFeatures, output.MoveToOuterDisposeScope());
         result.Logits?.MoveToOuterDisposeScope();
         return result;
     }
 
-    /// <summary>One decoding step: new token ids [B, 1] at positions [B, 1], on the cache.</summary>
-    public Tensor DecodeStep(Tensor nextIds, Tensor positions, KvCache cache, bool hasPadding)
+    /// <summary>One decoding step: new token ids [B, 1] at positions [B, 1], on the cache (which knows whether the prompt had padding).</summary>
+    public Tensor DecodeStep(Tensor nextIds, Tensor positions, KvCache cache)
     {
         using var scope = NewDisposeScope();
         long B = nextIds.shape[0];
@@ -89,11 +97,12 @@ public sealed class LlavaForConditionalGeneration : nn.Module
         {
             PositionIds = positions.to(Device),
             Valid = ones([B, 1], ScalarType.Bool, Device),
-            ImageIndex = full([B, 1], -1L, ScalarType.Int64, Device),
+            ImageIndex = full([B, 1], Scalars.MinusOne, ScalarType.Int64, Device),
             Guide = zeros([B, 1], ScalarType.Bool, Device),
-            OriginalIndex = full([B, 1], -1L, ScalarType.Int64, Device),
+            OriginalIndex = full([B, 1], Scalars.MinusOne, ScalarType.Int64, Device),
+            HasPadding = false,
         };
-        var output = Decoder.Forward(embeds, tokens, cache, null, hasPadding);
+        var output = Decoder.forward(new DecoderInput(embeds, tokens, cache));
         return language_model.Logits(output.Hidden).MoveToOuterDisposeScope(); // [B, 1, V]
     }
 

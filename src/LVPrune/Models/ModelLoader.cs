@@ -14,14 +14,15 @@ namespace LVPrune.Models;
 /// </summary>
 public static class ModelLoader
 {
+    /// <param name="runtime">kernel choices the model keeps (defaults when null)</param>
     public static LlavaForConditionalGeneration Load(string modelDir, ScalarType dtype = ScalarType.Float32, Device? device = null,
-                                                     TextWriter? log = null)
+                                                     TextWriter? log = null, RuntimeOptions? runtime = null)
     {
         if (!Directory.Exists(modelDir)) throw new LVPruneException($"model folder not found: {modelDir}");
         var config = LlavaConfig.Load(modelDir);
         var sw = Stopwatch.StartNew();
         using var reader = CheckpointReader.Open(modelDir);
-        var model = new LlavaForConditionalGeneration(config, dtype, device);
+        var model = new LlavaForConditionalGeneration(config, dtype, device, runtime);
         try
         {
             LoadWeights(model, reader, modelDir);

@@ -11,12 +11,12 @@ namespace LVPrune.Models;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight; // [D]
-    private readonly double _eps;
+    private readonly Scalar _eps;
 
     public RmsNorm(long dim, double eps, ScalarType dtype, Device? device = null) : base(nameof(RmsNorm))
     {
         weight = new Parameter(ones(dim, dtype, device));
-        _eps = eps;
+        _eps = eps.ToScalar();
         RegisterComponents();
     }
 
@@ -24,8 +24,14 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = x.to(ScalarType.Float32);
-        var variance = h.pow(2).mean([-1], keepdim: true);
-        h = h * rsqrt(variance + _eps);
+        var variance = h.pow(Scalars.Two).mean([-1], keepdim: true);
+        h = h * rsqrt(variance.add_(_eps));
         return (weight * h.to(x.dtype)).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _eps.Dispose();
+        base.Dispose(disposing);
     }
 }

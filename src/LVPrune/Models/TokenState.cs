@@ -19,11 +19,13 @@ public sealed class TokenState : IDisposable
     public required Tensor Guide { get; init; }
     /// <summary>Index of the token in the sequence before any pruning (int64).</summary>
     public required Tensor OriginalIndex { get; init; }
+    /// <summary>Whether any token of <see cref="Valid"/> may be padding (false lets attention skip masks).</summary>
+    public required bool HasPadding { get; init; }
 
     public long Batch => PositionIds.shape[0];
     public long Length => PositionIds.shape[1];
 
-    public Tensor IsImage => ImageIndex.ge(0);
+    public Tensor IsImage => ImageIndex.ge(Scalars.Zero);
 
     /// <summary>Keeps the tokens at <paramref name="index"/> [B, T'] (ascending per row).</summary>
     public TokenState Gather(Tensor index) => new()
@@ -33,6 +35,7 @@ public sealed class TokenState : IDisposable
         ImageIndex = ImageIndex.gather(1, index),
         Guide = Guide.gather(1, index),
         OriginalIndex = OriginalIndex.gather(1, index),
+        HasPadding = HasPadding,
     };
 
     public IEnumerable<Tensor> Tensors() => [PositionIds, Valid, ImageIndex, Guide, OriginalIndex];

@@ -7,8 +7,9 @@ namespace LVPrune.Pruning;
 /// <summary>
 /// FastV (Chen et al., 2024), training-free: after decoder layer K-1 (0-based), rank the image
 /// tokens by the attention they receive from the last prompt token in that layer, averaged over
-/// heads, and keep the top share from layer K on, once, at prefill. Only layer K-1 computes
-/// attention weights (for its last query row); every other layer keeps the fused SDPA path.
+/// heads (the stage's probe, <see cref="AttentionProbe.LastQuery"/>), and keep the top share from
+/// layer K on, once, at prefill. Only layer K-1 computes attention weights (for its last query
+/// row); every layer keeps its fused attention.
 /// </summary>
 public sealed class FastVSelector : ITokenSelector
 {
@@ -20,29 +21,24 @@ public sealed class FastVSelector : ITokenSelector
     {
         if (k < 1 || k >= decoderLayers) throw new LVPruneException($"--fastv-k must be in 1..{decoderLayers - 1}, got {k}");
         if (!(keepShare > 0 && keepShare <= 1)) throw new LVPruneException($"FastV keep share must be in (0, 1], got {keepShare}");
-        Layers = [k - 1];
+        Stages = [new SelectionStage(k - 1, AttentionProbe.LastQuery)];
         KeepShare = keepShare;
         _count = KeepRatios.Count(keepShare, imageTokens);
     }
 
-    public IReadOnlyList<int> Layers { get; }
-    public int? AttentionCaptureLayer => Layers[0];
+    public IReadOnlyList<SelectionStage> Stages { get; }
     public double KeepShare { get; }
-    public int KeepCount => _count;
 
-    public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? lastQueryAttention)
+    public StageDecision Decide(StageInput input)
     {
-        if (lastQueryAttention is null) throw new InvalidOperationException("FastV needs the captured attention of its layer");
+        var received = input.Observation ?? throw new InvalidOperationException("FastV needs its layer's last-query attention");
         using var scope = NewDisposeScope();
-        var isImage = tokens.IsImage;
-        var imagePos = KeepMask.ToIndices(isImage);                                   // [B, Nv]
-        long B = imagePos.shape[0], Nv = imagePos.shape[1];
+        var isImage = input.Tokens.IsImage;
+        var imagePos = TopKRemoval.ImagePositions(isImage);                           // [B, Nv]
+        long Nv = imagePos.shape[1];
         if (_count >= Nv) return StageDecision.KeepAll;
-        var received = lastQueryAttention.gather(1, imagePos);                        // [B, Nv]
-        var top = Rank(received, _count);
-        return new StageDecision(KeepIndices: KeepMask.KeepImageSubset(isImage, imagePos, top).MoveToOuterDisposeScope());
+        var score = received.gather(1, imagePos);                                     // [B, Nv]
+        return new StageDecision(KeepIndices: TopKRemoval.KeepIndices(isImage, imagePos, score, _count).MoveToOuterDisposeScope(),
+                                 Scores: score.MoveToOuterDisposeScope());
     }
-
-    /// <summary>Indices of the <paramref name="count"/> largest scores per row [B, count].</summary>
-    public static Tensor Rank(Tensor scores, int count) => scores.topk(count, dim: 1).indexes;
 }

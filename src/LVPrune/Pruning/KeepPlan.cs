@@ -20,8 +20,8 @@ public sealed class KeepPlan : ITokenSelector
 
     private sealed record PlanFile([property: JsonPropertyName("stages")] Stage[]? Stages);
 
-    public IReadOnlyList<Stage> Stages { get; }
-    public IReadOnlyList<int> Layers { get; }
+    public IReadOnlyList<Stage> Plan { get; }
+    public IReadOnlyList<SelectionStage> Stages { get; }
 
     public KeepPlan(IReadOnlyList<Stage> stages, int decoderLayers, int imageTokens, string source = "keep plan")
     {
@@ -47,8 +47,8 @@ public sealed class KeepPlan : ITokenSelector
                     throw new LVPruneException($"{source}: stage {s} keeps image token {gone}, which stage {s - 1} already removed");
             }
         }
-        Stages = stages;
-        Layers = stages.Select(s => s.AfterLayer).ToArray();
+        Plan = stages;
+        Stages = stages.Select(s => new SelectionStage(s.AfterLayer)).ToArray();
         _imageTokens = imageTokens;
     }
 
@@ -64,12 +64,13 @@ public sealed class KeepPlan : ITokenSelector
         return new KeepPlan(file.Stages, decoderLayers, imageTokens, path);
     }
 
-    public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? lastQueryAttention)
+    public StageDecision Decide(StageInput input)
     {
         using var scope = NewDisposeScope();
-        var flags = zeros(_imageTokens, ScalarType.Bool);
-        foreach (int i in Stages[stage].KeepImageTokens) flags[i] = tensor(true);
-        var perRow = flags.to(hidden.device).unsqueeze(0).expand(tokens.Batch, _imageTokens);
+        var flags = new bool[_imageTokens];
+        foreach (int i in Plan[input.Stage].KeepImageTokens) flags[i] = true;
+        var perRow = tensor(flags).to(input.Hidden.device).unsqueeze(0).expand(input.Tokens.Batch, _imageTokens);
+        var tokens = input.Tokens;
         var keep = KeepMask.FromImageFlags(tokens, perRow);
         return new StageDecision(KeepIndices: KeepMask.ToIndices(keep).MoveToOuterDisposeScope());
     }

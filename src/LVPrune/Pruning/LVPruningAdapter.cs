@@ -92,6 +92,7 @@ public sealed class LVPruningAdapter : nn.Module
         var adapter = new LVPruningAdapter(cfg, layers ?? KeepRatios.DefaultLayers(model.Decoder.LayerCount, trainingKeep.Count),
                                            trainingKeep, BaseIdentity.Of(model), model.DType, model.Device);
         WeightInit.Initialize(adapter, seed, std: 0.02);
+        model.Runtime.ApplyTo(adapter);
         return adapter;
     }
 
@@ -151,6 +152,7 @@ public sealed class LVPruningAdapter : nn.Module
             p.copy_(t);
         }
         adapter.eval();
+        model.Runtime.ApplyTo(adapter);
         return adapter;
     }
 

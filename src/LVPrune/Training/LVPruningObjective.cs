@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace LVPrune.Training;
 
-/// <summary>LVPruning's loss weights and sampling (paper eq. 13; the paper gives no lambdas, see LVPRUNING.md).</summary>
+/// <summary>LVPruning's loss weights and sampling (paper eq. 12; the paper gives no lambdas: lambda_causal 1 and lambda_ratio 2, DynamicViT's, are this project's defaults).</summary>
 public sealed record LVPruningLossOptions
 {
     /// <summary>Weight of the language-model loss.</summary>
@@ -36,7 +36,8 @@ public sealed record LVPruningLossOptions
 
 /// <summary>
 /// Trains only the decision modules of an adapter on a frozen base: L = lambda_causal L_causal +
-/// lambda_ratio L_ratio with training-mode (masked) pruning. The Gumbel noise of step t comes from a
+/// lambda_ratio L_ratio (paper eq. 12; <see cref="CausalLmLoss"/>, <see cref="RatioLoss"/> eq. 11) with
+/// training-mode (masked) pruning. The Gumbel noise of step t comes from a
 /// generator seeded with (seed, t), so a resumed run draws exactly what an uninterrupted one does.
 /// </summary>
 public sealed class LVPruningObjective : ITrainingObjective
@@ -67,47 +68,48 @@ public sealed class LVPruningObjective : ITrainingObjective
     public (Tensor Loss, IReadOnlyDictionary<string, double> Metrics) Compute(LlavaBatch batch, long step)
     {
         using var generator = new TorchSharp.torch.Generator((ulong)(_seed * 1_000_003 + step));
-        using var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator)
-        {
-            RecordScores = _o.LambdaAttn > 0,
-        };
+        using var lambdaCausal = _o.LambdaCausal.ToScalar();
+        using var lambdaRatio = _o.LambdaRatio.ToScalar();
+        using var lambdaDistill = _o.LambdaDistill.ToScalar();
+        using var lambdaAttn = _o.LambdaAttn.ToScalar();
+        var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator);
         using var tap = _o.MaskGradClip > 0 ? new MaskGradientTap(selector) : null;
         var result = _model.Forward(batch, (ITokenSelector?)tap ?? selector);
+        var stages = result.Decoder.Stages;
         var lm = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
         var isImage = batch.ImageMask.to(_model.Device);
-        var ratio = tap is null ? RatioLoss.Compute(result.Decoder.Stages, isImage, _keep, _o.Huber) : RatioLoss.Compute(tap.Graphs, isImage, _keep, _o.Huber);
+        var ratio = tap is null ? RatioLoss.Compute(stages, isImage, _keep, _o.Huber) : RatioLoss.Compute(tap.Graphs, isImage, _keep, _o.Huber);
         var metrics = new Dictionary<string, double> { ["lm_loss"] = lm.ToDouble(), ["ratio_loss"] = ratio.ToDouble() };
-        var baseLoss = _o.LambdaCausal * lm;
+        var baseLoss = lm * lambdaCausal;
         Tensor? attn = null;
         if (_o.LambdaDistill > 0 || _o.LambdaAttn > 0)
         {
-            Tensor teacher;
-            using var recorder = _o.LambdaAttn > 0 ? new AttentionRecorder(CausalLmLoss.PredictingRows(batch.Labels!).to(_model.Device)) : null;
+            LlavaForwardResult plain;
             using (no_grad())
             {
-                // The frozen tower gives the same features: reuse them, run only the decoder again.
-                var plain = _model.Forward(batch, recorder, logits: LogitsMode.None, imageFeatures: result.ImageFeatures);
-                teacher = plain.Decoder.Hidden;
+                // The frozen tower gives the same features: reuse them, run only the decoder again; the
+                // probe returns, layer by layer, where the answer rows attend.
+                var probe = _o.LambdaAttn > 0 ? AttentionProbe.WeightedRows(CausalLmLoss.PredictingRows(batch.Labels!).to(_model.Device)) : null;
+                plain = _model.Forward(batch, logits: LogitsMode.None, imageFeatures: result.ImageFeatures, probe: probe);
             }
             if (_o.LambdaDistill > 0)
             {
-                var distill = AnswerDistillation.Compute(result.Decoder.Hidden, teacher, batch.Labels!);
-                baseLoss = baseLoss + _o.LambdaDistill * distill;
+                var distill = AnswerDistillation.Compute(result.Decoder.Hidden, plain.Decoder.Hidden, batch.Labels!);
+                baseLoss = baseLoss + distill * lambdaDistill;
                 metrics["distill_loss"] = distill.ToDouble();
             }
-            if (recorder is not null)
+            if (plain.Decoder.Observations is { } attention)
             {
-                var targets = AttentionDistillation.Targets(recorder.Attention, _adapter.Layers, isImage);
+                var targets = AttentionDistillation.Targets(attention, _adapter.Layers, isImage);
                 // Alive at stage s: D_{s-1} over the image tokens (all at stage 0).
-                var imagePos = KeepMask.ToIndices(isImage);                                  // [B, N]
-                var stages = result.Decoder.Stages;
-                var alive = selector.Scores.Select((score, s) => s == 0 ? ones_like(score) : stages[s - 1].SoftKeep!.detach().gather(1, imagePos)).ToList();
-                attn = AttentionDistillation.Compute(selector.Scores, alive, targets);
+                var scores = stages.Select(st => st.Scores!).ToList();
+                var alive = scores.Select((score, s) => s == 0 ? ones_like(score) : stages[s - 1].ImageKeep!.detach()).ToList();
+                attn = AttentionDistillation.Compute(scores, alive, targets);
                 metrics["attn_loss"] = attn.ToDouble();
             }
         }
         // The attention term reaches only the modules, beside the ratio loss.
-        var moduleLoss = attn is null ? _o.LambdaRatio * ratio : _o.LambdaRatio * ratio + _o.LambdaAttn * attn;
+        var moduleLoss = attn is null ? ratio * lambdaRatio : ratio * lambdaRatio + attn * lambdaAttn;
         Tensor loss;
         if (tap is null) loss = baseLoss + moduleLoss;
         else
@@ -121,7 +123,7 @@ public sealed class LVPruningObjective : ITrainingObjective
             metrics["mask_grad_max"] = maxGrad;
             metrics["mask_grad_clamped"] = share;
         }
-        var rates = RatioLoss.KeepRates(result.Decoder.Stages, isImage);
+        var rates = RatioLoss.KeepRates(stages, isImage);
         for (int s = 0; s < rates.Length; s++)
         {
             metrics[$"keep_{s}"] = rates[s];

@@ -56,7 +56,8 @@ public sealed class LanguageModelObjective : ITrainingObjective
             return (loss, metrics);
         }
         using var scope = NewDisposeScope();
-        var pruned = _model.Forward(batch, draw.Value.Selector);
+        using var selector = draw.Value.Selector;
+        var pruned = _model.Forward(batch, selector);
         // Logits exist for the tokens still present; every text token is, so the answers' labels follow them.
         var labels = batch.Labels!.to(_model.Device).gather(1, pruned.Decoder.Tokens.OriginalIndex); // [B, T']
         var prunedLoss = CausalLmLoss.Compute(pruned.Logits!, labels);

@@ -1,4 +1,5 @@
 using LVPrune.Models;
+using LVPrune.Pruning;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,26 +20,26 @@ namespace LVPrune.Training;
 /// decision modules by a surrogate sum(D * g_clamped). The modules read the hidden states detached, so
 /// a stage's decision does not learn to steer the next stage's inputs. Not in the paper; 0 = off.
 /// </summary>
-public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector, IDisposable
+public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector
 {
     private readonly List<(Tensor Graph, Tensor Leaf)> _masks = [];
 
-    public IReadOnlyList<int> Layers => inner.Layers;
-    public int? AttentionCaptureLayer => inner.AttentionCaptureLayer;
+    public IReadOnlyList<SelectionStage> Stages => inner.Stages;
 
     /// <summary>Each stage's keep weights D [B, T] as the decision modules computed them (with their graph).</summary>
     public IReadOnlyList<Tensor> Graphs => _masks.Select(m => m.Graph).ToList();
 
-    public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? lastQueryAttention)
+    public StageDecision Decide(StageInput input)
     {
-        var d = inner.Decide(stage, hidden.detach(), tokens, lastQueryAttention);
+        var d = inner.Decide(input with { Hidden = input.Hidden.detach() });
         if (d.SoftKeep is null) return d;
         var graph = d.SoftKeep.DetachFromDisposeScope();
         var leaf = graph.detach().requires_grad_(true);
         _masks.Add((graph, leaf.DetachFromDisposeScope()));
-        return new StageDecision(SoftKeep: leaf);
+        // The base reads the leaf; the next stage still multiplies the decisions with their graph (eq. 10).
+        var attention = d.Attention is MaskedSoftmax masked ? masked.WithKeep(leaf) : throw new InvalidOperationException("a soft stage must attend by the masked softmax");
+        return d with { SoftKeep = leaf, Attention = attention };
     }
-
     /// <summary>
     /// After the base's loss has been back-propagated to the leaves: sum over stages of
     /// (D_s * clamp(dL/dD_s)), whose gradient carries the clamped gradient into the modules. Also the
@@ -50,11 +51,13 @@ public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector, IDis
         long B = isImage.shape[0];
         double c = perSampleClip / B;
         if (_masks.Count == 0) return (zeros([], ScalarType.Float32, isImage.device).MoveToOuterDisposeScope(), 0, 0);
+        using var low = (-c).ToScalar();
+        using var high = c.ToScalar();
         var image = isImage.to(ScalarType.Float32);
         var g = stack(_masks.Select(m => m.Leaf.grad is null ? zeros_like(m.Leaf) : m.Leaf.grad.detach() * image)); // [S, B, T]; text is never masked
-        var total = (stack(_masks.Select(m => m.Graph)) * g.clamp(-c, c)).sum();
+        var total = (stack(_masks.Select(m => m.Graph)) * g.clamp(low, high)).sum();
         double max = g.abs().max().ToDouble() * B;
-        double share = g.abs().gt(c).sum().ToDouble() / Math.Max(1, _masks.Count * image.sum().ToDouble());
+        double share = g.abs().gt(high).sum().ToDouble() / Math.Max(1, _masks.Count * image.sum().ToDouble());
         return (total.MoveToOuterDisposeScope(), max, share);
     }
 

@@ -50,7 +50,7 @@ public sealed record RemovalAugmentation
 
     private static string Fmt(double v) => v.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>What step <paramref name="step"/> does: null = no removal.</summary>
+    /// <summary>What step <paramref name="step"/> does: null = no removal. Dispose the selector.</summary>
     public (ITokenSelector Selector, double Rho, bool ByAdapter)? Draw(long step, long seed, LVPruningAdapter? adapter, int decoderLayers, int imageTokens)
     {
         if (!Enabled) return null;
@@ -59,8 +59,7 @@ public sealed record RemovalAugmentation
         double rho = Math.Round(RhoMin + (RhoMax - RhoMin) * rng.NextDouble(), 3);
         var keep = KeepRatios.FromRho(rho, adapter?.Layers.Count ?? 3).Select(k => Math.Max(0.02, k)).ToArray();
         bool byAdapter = adapter is not null && rng.NextDouble() < 0.5;
-        if (byAdapter) return (new LVPruningSelector(adapter!, keep, imageTokens, PruningMode.Infer), rho, true);
-        var layers = adapter?.Layers ?? KeepRatios.DefaultLayers(decoderLayers, keep.Length);
-        return (new RandomSelector(layers, keep, imageTokens, seed * 1_000_003 + step), rho, false);
+        var spec = new PruningSpec { Method = byAdapter ? PruningMethod.LVPruning : PruningMethod.Random, Keep = keep, Seed = seed * 1_000_003 + step };
+        return (SelectorFactory.Create(spec, imageTokens, decoderLayers, adapter)!, rho, byAdapter);
     }
 }

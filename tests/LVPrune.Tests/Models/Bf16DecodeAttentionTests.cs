@@ -6,13 +6,12 @@ namespace LVPrune.Tests.Models;
 
 public class Bf16DecodeAttentionTests
 {
-    [Theory]
+    [Avx2Theory]
     [InlineData(1, 4, 4, 64, 9, false)]  // multi-head, no padding
     [InlineData(2, 4, 2, 32, 7, true)]   // grouped-query, left padding in the second sequence
     [InlineData(1, 2, 1, 128, 300, false)]
     public void MatchesFloat64Softmax_OverTheCache(int batch, int heads, int kvHeads, int headDim, int length, bool padding)
     {
-        if (!Bf16Gemv.Supported) return; // no AVX2/FMA: SDPA handles decode (covered by Applies)
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var gen = new Generator(5);
@@ -58,19 +57,16 @@ public class Bf16DecodeAttentionTests
         Assert.False(Bf16DecodeAttention.Applies(zeros([1, 4, 2, 32], ScalarType.BFloat16), layer));  // two queries: prefill path
         Assert.False(Bf16DecodeAttention.Applies(zeros([1, 4, 1, 32]), layer));                       // fp32
         Assert.False(Bf16DecodeAttention.Applies(zeros([1, 3, 1, 32], ScalarType.BFloat16), layer));  // heads not a multiple of kv heads
-        bool saved = Bf16DecodeAttention.Enabled;
-        Bf16DecodeAttention.Enabled = false;
-        try { Assert.False(Bf16DecodeAttention.Applies(zeros([1, 4, 1, 32], ScalarType.BFloat16), layer)); }
-        finally { Bf16DecodeAttention.Enabled = saved; }
+        Assert.False(Bf16DecodeAttention.Applies(zeros([1, 4, 1, 32], ScalarType.BFloat16), layer, RuntimeOptions.LibTorchOnly)); // kernels off
     }
 
-    [Fact]
+    [Avx2Fact]
     public void PaddedBf16BatchDecode_WithTheKernels_AgreesWithLibTorchDecode()
     {
-        if (!Bf16Gemv.Supported) return;
         var tiny = TinyModels.Config();
         var cfg = tiny with { TextConfig = tiny.TextConfig with { HiddenSize = 64 } }; // head dim 16: the attention kernel applies
         using var model = TinyModels.Create(cfg, dtype: ScalarType.BFloat16);
+        using var libTorchModel = TinyModels.Create(cfg, dtype: ScalarType.BFloat16, runtime: RuntimeOptions.LibTorchOnly); // the same weights
         using var noGrad = no_grad();
         var c = cfg.TextConfig;
         Assert.Equal(16, c.HeadDimension);
@@ -78,20 +74,15 @@ public class Bf16DecodeAttentionTests
         var pixels = TinyModels.Pixels(2, 6);
         Tensor Decode(bool kernels)
         {
-            bool saved = Bf16Gemv.Enabled;
-            Bf16Gemv.Enabled = kernels; // also switches Bf16DecodeAttention
-            try
-            {
-                var batch = TinyModels.Batch(cfg, prompts, pixels);
-                Assert.True(batch.HasPadding);
-                using var cache = new KvCache(c.NumHiddenLayers, 2, c.KvHeads, (int)batch.Length + 3, c.HeadDimension, ScalarType.BFloat16, CPU);
-                model.Forward(batch, cache: cache, logits: LogitsMode.None);
-                var positions = batch.NextPositions();
-                var first = model.DecodeStep(tensor(new long[] { 9, 11 }).view(2, 1), positions, cache, batch.HasPadding);
-                var second = model.DecodeStep(tensor(new long[] { 12, 7 }).view(2, 1), positions + 1, cache, batch.HasPadding);
-                return cat([first, second], 1).to(ScalarType.Float64); // [2, 2, V]
-            }
-            finally { Bf16Gemv.Enabled = saved; }
+            var decoder = kernels ? model : libTorchModel; // the GEMV and the attention kernel, or LibTorch for both
+            var batch = TinyModels.Batch(cfg, prompts, pixels);
+            Assert.True(batch.HasPadding);
+            using var cache = new KvCache(c.NumHiddenLayers, 2, c.KvHeads, (int)batch.Length + 3, c.HeadDimension, ScalarType.BFloat16, CPU);
+            decoder.Forward(batch, cache: cache, logits: LogitsMode.None);
+            var positions = batch.NextPositions();
+            var first = decoder.DecodeStep(tensor(new long[] { 9, 11 }).view(2, 1), positions, cache);
+            var second = decoder.DecodeStep(tensor(new long[] { 12, 7 }).view(2, 1), positions + 1, cache);
+            return cat([first, second], 1).to(ScalarType.Float64); // [2, 2, V]
         }
         var ours = Decode(kernels: true);
         var libtorch = Decode(kernels: false);

@@ -10,24 +10,22 @@ public class Bf16GemvTests
     /// <summary>One bf16 unit in the last place at the magnitude of <paramref name="v"/> (8 bits of mantissa).</summary>
     private static double Ulp(double v) => Math.Pow(2, Math.Floor(Math.Log2(Math.Max(Math.Abs(v), 1e-30))) - 7);
 
-    [Theory]
+    [Avx512Theory]
     [InlineData(1, 77, 300, true, true)]
-    [InlineData(1, 77, 300, true, false)]
     [InlineData(1, 256, 513, false, true)]
-    [InlineData(1, 256, 513, false, false)]
     [InlineData(3, 130, 257, true, true)]
-    [InlineData(4, 16, 40, false, false)]
-    public void MatchesFloat64Reference_WithinOneBf16Rounding(int rows, int inFeatures, int outFeatures, bool withBias, bool avx512)
-    {
-        bool saved = Bf16Gemv.UseAvx512;
-        Bf16Gemv.UseAvx512 = avx512;
-        try { CheckAgainstReference(rows, inFeatures, outFeatures, withBias); }
-        finally { Bf16Gemv.UseAvx512 = saved; }
-    }
+    public void MatchesFloat64Reference_WithinOneBf16Rounding(int rows, int inFeatures, int outFeatures, bool withBias, bool avx512) =>
+        CheckAgainstReference(rows, inFeatures, outFeatures, withBias, avx512);
 
-    private static void CheckAgainstReference(int rows, int inFeatures, int outFeatures, bool withBias)
+    [Avx2Theory]
+    [InlineData(1, 77, 300, true, false)]
+    [InlineData(1, 256, 513, false, false)]
+    [InlineData(4, 16, 40, false, false)]
+    public void MatchesFloat64Reference_WithinOneBf16Rounding_Avx2Loop(int rows, int inFeatures, int outFeatures, bool withBias, bool avx512) =>
+        CheckAgainstReference(rows, inFeatures, outFeatures, withBias, avx512);
+
+    private static void CheckAgainstReference(int rows, int inFeatures, int outFeatures, bool withBias, bool avx512)
     {
-        if (!Bf16Gemv.Supported) return; // no AVX2/FMA: LibTorch handles every product (covered by the Applies test)
         using var scope = NewDisposeScope();
         var gen = new Generator(7);
         var x = randn([rows, inFeatures], generator: gen).to(ScalarType.BFloat16);
@@ -36,7 +34,7 @@ public class Bf16GemvTests
         using var noGrad = no_grad();
         Assert.True(Bf16Gemv.Applies(x, w, b));
 
-        var y = Bf16Gemv.Linear(x, w, b);
+        var y = Bf16Gemv.Linear(x, w, b, avx512);
         Assert.Equal(new long[] { rows, outFeatures }, y.shape);
         Assert.Equal(ScalarType.BFloat16, y.dtype);
 
@@ -49,13 +47,13 @@ public class Bf16GemvTests
             Assert.True(Math.Abs(got[i] - want[i]) <= Ulp(want[i]) + 1e-6, $"element {i}: {got[i]} vs {want[i]}");
     }
 
-    [Fact]
+    [Avx2Fact]
     public void LinearModule_UsesTheKernelForDecode_AndAgreesWithLibTorch()
     {
-        if (!Bf16Gemv.Supported) return; // no AVX2/FMA: LibTorch handles every product (covered by the Applies test)
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var linear = new LVPrune.Models.Linear(96, 200, true, ScalarType.BFloat16);
+        RuntimeOptions.Default.ApplyTo(linear);
         var gen = new Generator(3);
         linear.weight.copy_(randn([200, 96], generator: gen) * 0.1);
         linear.bias!.copy_(randn([200], generator: gen));
@@ -76,12 +74,12 @@ public class Bf16GemvTests
         Assert.True(oursError <= libtorchError + 1e-6, $"kernel error {oursError} vs LibTorch {libtorchError}");
     }
 
-    [Fact]
+    [Avx2Fact]
     public void Bf16CachedDecode_WithTheKernel_TracksFullRecompute_AsCloselyAsLibTorch()
     {
-        if (!Bf16Gemv.Supported) return;
         var cfg = TinyModels.Config();
         using var model = TinyModels.Create(cfg, dtype: ScalarType.BFloat16);
+        using var libTorchModel = TinyModels.Create(cfg, dtype: ScalarType.BFloat16, runtime: RuntimeOptions.LibTorchOnly); // the same weights
         var prompt = TinyModels.Prompt(5);
         var pixels = TinyModels.Pixels(1, 5);
         using var _ = no_grad();
@@ -91,27 +89,21 @@ public class Bf16GemvTests
         double scale = full.abs().max().ToDouble();
         double DecodeError(bool kernel)
         {
-            bool saved = Bf16Gemv.Enabled;
-            Bf16Gemv.Enabled = kernel;
-            try
-            {
-                var batch = TinyModels.Batch(cfg, [prompt], pixels);
-                using var cache = new KvCache(c.NumHiddenLayers, 1, c.KvHeads, (int)batch.Length + 2, c.HeadDimension, ScalarType.BFloat16, CPU);
-                model.Forward(batch, cache: cache, logits: LogitsMode.None);
-                var step = model.DecodeStep(tensor(new long[] { 9 }).view(1, 1), batch.NextPositions(), cache, batch.HasPadding); // [1, 1, V]
-                return (step[0, 0].to(ScalarType.Float64) - full).abs().max().ToDouble();
-            }
-            finally { Bf16Gemv.Enabled = saved; }
+            var decoder = kernel ? model : libTorchModel;
+            var batch = TinyModels.Batch(cfg, [prompt], pixels);
+            using var cache = new KvCache(c.NumHiddenLayers, 1, c.KvHeads, (int)batch.Length + 2, c.HeadDimension, ScalarType.BFloat16, CPU);
+            decoder.Forward(batch, cache: cache, logits: LogitsMode.None);
+            var step = decoder.DecodeStep(tensor(new long[] { 9 }).view(1, 1), batch.NextPositions(), cache); // [1, 1, V]
+            return (step[0, 0].to(ScalarType.Float64) - full).abs().max().ToDouble();
         }
         double ours = DecodeError(kernel: true), libtorch = DecodeError(kernel: false);
         Assert.True(ours < 0.05 * scale, $"kernel decode vs recompute {ours} (scale {scale})");
         Assert.True(ours <= 2 * libtorch + 1e-3 * scale, $"kernel decode error {ours} vs LibTorch decode error {libtorch}");
     }
 
-    [Fact]
+    [Avx2Fact]
     public void Linears_SeveralWeightsInOneCall_EqualSeparateProducts_BitForBit()
     {
-        if (!Bf16Gemv.Supported) return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var gen = new Generator(11);
@@ -130,27 +122,6 @@ public class Bf16GemvTests
             Assert.Equal(new long[] { 2, 1, layers[m].Item1.shape[0] }, together[m].shape);
             Assert.True(together[m].eq(alone).all().item<bool>(), $"product {m} differs when computed with the others");
         }
-    }
-
-    [Fact]
-    public void Workers_RunEveryItemExactlyOnce_FromConcurrentCallers_AndReportErrors()
-    {
-        const int jobs = 200, items = 37;
-        void Caller(int[] counts)
-        {
-            for (int j = 0; j < jobs; j++) GemvWorkers.For(items, i => Interlocked.Increment(ref counts[i]));
-        }
-        var a = new int[items];
-        var b = new int[items];
-        Parallel.Invoke(() => Caller(a), () => Caller(b));
-        Assert.All(a, c => Assert.Equal(jobs, c));
-        Assert.All(b, c => Assert.Equal(jobs, c));
-
-        var error = Assert.Throws<AggregateException>(() => GemvWorkers.For(items, i => { if (i == 5) throw new InvalidOperationException("item 5"); }));
-        Assert.Equal("item 5", error.InnerException!.Message);
-        var after = new int[items];
-        GemvWorkers.For(items, i => Interlocked.Increment(ref after[i])); // still usable after a failed job
-        Assert.All(after, c => Assert.Equal(1, c));
     }
 
     [Fact]

@@ -4,12 +4,12 @@ using static TorchSharp.torch;
 
 namespace LVPrune.Tests.Models;
 
+[Collection(NativeStateCollection.Name)] // reads and sets LibTorch's process-wide thread count
 public class DecodeThreadsTests
 {
-    [Fact]
+    [Avx2Fact] // the scope only applies when the kernel decodes
     public void Bf16CpuDecoding_RunsLibTorchOnOneThread_AndRestoresTheCount_AcrossNesting()
     {
-        if (!Bf16Gemv.Supported) return; // the scope only applies when the kernel decodes
         var cfg = TinyModels.Config();
         using var bf = TinyModels.Create(cfg, dtype: ScalarType.BFloat16);
         using var fp = TinyModels.Create(cfg);

@@ -130,7 +130,7 @@ public class LlavaForwardTests
         using var cache = new KvCache(c.NumHiddenLayers, 2, c.KvHeads, (int)batch.Length + 4, c.HeadDimension, ScalarType.Float32, CPU);
         model.Forward(batch, cache: cache, logits: LogitsMode.None);
         var next = tensor(new long[] { 5, 7 }).view(2, 1);
-        var stepLogits = model.DecodeStep(next, batch.NextPositions(), cache, batch.HasPadding); // [2, 1, V]
+        var stepLogits = model.DecodeStep(next, batch.NextPositions(), cache); // [2, 1, V]
         for (int b = 0; b < 2; b++)
         {
             var row = (b == 0 ? p1 : p2).Append(b == 0 ? 5L : 7L).ToArray();

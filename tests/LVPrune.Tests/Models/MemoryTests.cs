@@ -7,6 +7,7 @@ using LVPrune.Checkpoints;
 
 namespace LVPrune.Tests.Models;
 
+[Collection(NativeStateCollection.Name)] // bf16 decoding sets LibTorch's thread count; live-tensor counts are per thread but xUnit's threads are shared
 public class MemoryTests
 {
     [Theory]

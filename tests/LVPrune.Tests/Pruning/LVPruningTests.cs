@@ -13,12 +13,13 @@ public class LVPruningTests
     /// <summary>Training-mode stages with fixed decisions: D_s given per image token, cumulative.</summary>
     private sealed class FixedSoftKeep(int[] layers, bool[][] keepImage) : ITokenSelector
     {
-        public IReadOnlyList<int> Layers => layers;
-        public StageDecision Decide(int stage, Tensor hidden, TokenState tokens, Tensor? att)
+        public IReadOnlyList<SelectionStage> Stages => layers.Select(l => new SelectionStage(l)).ToArray();
+        public StageDecision Decide(StageInput input)
         {
+            var (stage, tokens) = (input.Stage, input.Tokens);
             var flags = tensor(Enumerable.Range(0, keepImage[stage].Length).Select(i => Enumerable.Range(0, stage + 1).All(s => keepImage[s][i]) ? 1f : 0f).ToArray());
             var perToken = where(tokens.IsImage, flags.index_select(0, tokens.ImageIndex.clamp_min(0).reshape(-1)).view(tokens.ImageIndex.shape), ones(tokens.ImageIndex.shape));
-            return new StageDecision(SoftKeep: perToken);
+            return new StageDecision(SoftKeep: perToken, Attention: new MaskedSoftmax(perToken, tokens.IsImage));
         }
     }
 

@@ -23,9 +23,8 @@ public class AttentionDistillationTests
         rows[0, late] = 3f;
         rows[0, early] = 1f;
         using var _ = no_grad();
-        using var recorder = new AttentionRecorder(rows);
-        model.Forward(TinyModels.Batch(cfg, [prompt], pixels), recorder, logits: LogitsMode.None);
-        Assert.Equal(cfg.TextConfig.NumHiddenLayers, recorder.Attention.Count);
+        var recorded = model.Forward(TinyModels.Batch(cfg, [prompt], pixels), logits: LogitsMode.None, probe: AttentionProbe.WeightedRows(rows)).Decoder.Observations!;
+        Assert.Equal(cfg.TextConfig.NumHiddenLayers, recorded.Count);
 
         // Independent: float64 reference, layer by layer.
         var reference = new ReferenceLlava(cfg, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
@@ -35,7 +34,7 @@ public class AttentionDistillationTests
         for (int layer = 0; layer < cfg.TextConfig.NumHiddenLayers; layer++)
         {
             var expected = (3 * reference.QueryAttention(h, positions, layer, late) + reference.QueryAttention(h, positions, layer, early)) / 4;
-            var got = recorder.Attention[layer][0].to(ScalarType.Float64);
+            var got = recorded[layer][0].to(ScalarType.Float64);
             Assert.True((got - expected).abs().max().ToDouble() < 1e-5, $"layer {layer}: max diff {(got - expected).abs().max().ToDouble()}");
             Assert.Equal(1.0, got.sum().ToDouble(), 5);
             Assert.Equal(0.0, got.narrow(0, late + 1, T - late - 1).sum().ToDouble());

@@ -148,7 +148,7 @@ public class TrainerTests : IClassFixture<TrainingFixture>
         Assert.InRange(taken.Count / 2000.0, 0.26, 0.34);
         Assert.All(taken, d => Assert.InRange(d.Rho, 0.4, 0.7));
         Assert.InRange(taken.Count(d => d.ByAdapter) / (double)taken.Count, 0.4, 0.6);
-        Assert.All(taken, d => Assert.Equal(adapter.Layers, d.Selector.Layers));
+        Assert.All(taken, d => Assert.Equal(adapter.Layers, d.Selector.StageLayers()));
         // The same (seed, step) draws the same; without an adapter every removal is random.
         for (int t = 0; t < 50; t++)
             Assert.Equal(draws[t]?.Rho, removal.Draw(t, 11, adapter, model.Decoder.LayerCount, model.Config.ImageTokens)?.Rho);
