@@ -1,6 +1,7 @@
 using LVPrune.Checkpoints;
 using LVPrune.Models;
 using static TorchSharp.torch;
+using TorchSharp;
 
 namespace LVPrune.Benchmarking;
 
@@ -27,7 +28,7 @@ public static class BenchModels
         foreach (var (name, p) in module.named_parameters())
         {
             bool norm = name.Contains("norm") || name.Contains("layrnorm");
-            if (norm && !name.EndsWith(".bias", StringComparison.Ordinal)) p.fill_(1);
+            if (norm && !name.EndsWith(".bias", StringComparison.Ordinal)) p.fill_(Scalars.One);
             else p.uniform_(-0.02, 0.02);
         }
     }

@@ -51,6 +51,7 @@ public static class BenchRunner
         var ttft = new List<double>(); var vision = new List<double>(); var decode = new List<double>();
         for (int i = 0; i < repeat; i++)
         {
+            NativeSafety.DrainFinalizers(); // outside the timed run
             var r = LlavaGenerator.Generate(model, batch, options, -1, selector);
             ttft.Add(r.PrefillSeconds); vision.Add(r.VisionSeconds);
             decode.Add(r.DecodeSeconds / Math.Max(1, r.DecodedSteps));

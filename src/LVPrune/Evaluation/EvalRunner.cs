@@ -42,6 +42,7 @@ public static class EvalRunner
                 predictions.Add(new Prediction(item.Id, item.Family, item.Question, answers[k].Text, item.Answers, score, item.PopeSplit));
             }
             onProgress?.Invoke(Math.Min(items.Count, start + batchSize), items.Count);
+            NativeSafety.DrainFinalizers(); // between batches, when no native call is in flight
         }
         return new EvalRun(acc.ToReport(), predictions, ttft / items.Count, sw.Elapsed.TotalSeconds);
     }

@@ -112,7 +112,7 @@ public sealed class GenerationSession : IDisposable
             var logits = _model.DecodeStep(_next.unsqueeze(1), _positions!, _cache); // [B, 1, V]
             DecodedSteps++;
             var next = _sampler.Next(logits.squeeze(1)).MoveToOuterDisposeScope();
-            var advanced = _positions!.add(Scalars.One).MoveToOuterDisposeScope();
+            var advanced = _positions!.Plus(Scalars.One).MoveToOuterDisposeScope();
             _next.Dispose();
             _positions!.Dispose();
             (_next, _positions) = (next, advanced);

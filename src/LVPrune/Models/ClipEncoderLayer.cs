@@ -23,8 +23,8 @@ public sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(layer_norm1.forward(x));
-        return (h + mlp.forward(layer_norm2.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(self_attn.forward(layer_norm1.forward(x)));
+        return h.Plus(mlp.forward(layer_norm2.forward(h))).MoveToOuterDisposeScope();
     }
 }
 

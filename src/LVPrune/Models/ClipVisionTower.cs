@@ -74,7 +74,7 @@ public sealed class ClipEmbeddings : nn.Module<Tensor, Tensor>
         patches = patches.flatten(2).transpose(1, 2);                                           // [B, N, D]
         var cls = class_embedding.view(1, 1, -1).expand(B, 1, class_embedding.shape[0]);         // [B, 1, D]
         var h = cat([cls, patches], 1);                                                          // [B, 1+N, D]
-        return (h + position_embedding.weight.unsqueeze(0)).MoveToOuterDisposeScope();
+        return h.Plus(position_embedding.weight.unsqueeze(0)).MoveToOuterDisposeScope();
     }
 }
 

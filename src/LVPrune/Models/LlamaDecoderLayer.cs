@@ -25,8 +25,8 @@ public sealed class LlamaDecoderLayer : nn.Module<DecoderLayerInput, DecoderLaye
         using var scope = NewDisposeScope();
         var x = input.Hidden;
         var attention = self_attn.forward(input with { Hidden = input_layernorm.forward(x) });
-        var h = x + attention.Output;
-        var output = (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(attention.Output);
+        var output = h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
         return new DecoderLayerOutput(output, attention.Observation?.MoveToOuterDisposeScope());
     }
 }

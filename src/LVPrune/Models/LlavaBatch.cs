@@ -7,7 +7,7 @@ namespace LVPrune.Models;
 /// <summary>
 /// A batch of prompts (and supervised labels, for training) ready for the model: image tokens
 /// expanded to the image's token count, rows left-padded to one length. A prompt may carry the
-/// image token once (it is expanded here) or already expanded (image_seq_length copies).
+/// image token once (it is expanded here) or already expanded (one copy per image token).
 /// </summary>
 public sealed class LlavaBatch : IDisposable
 {
@@ -88,11 +88,17 @@ public sealed class LlavaBatch : IDisposable
         {
             InputIds = inputIds,
             AttentionMask = tensor(maskData, [B, T]),
-            ImageMask = inputIds.eq(imageTokenId),
+            ImageMask = EqualTo(inputIds, imageTokenId),
             Labels = labels is null ? null : tensor(labelData, [B, T]),
             PixelValues = pixelValues,
             HasPadding = padded,
         };
+    }
+
+    private static Tensor EqualTo(Tensor ids, long value)
+    {
+        using var s = value.ToScalar();
+        return ids.eq(s);
     }
 
     /// <summary>Builds a batch from tensors (the `forward` command's input file).</summary>
@@ -135,7 +141,7 @@ public sealed class LlavaBatch : IDisposable
     {
         using var scope = NewDisposeScope();
         var mask = AttentionMask.to(device);
-        var valid = mask.ne(0);
+        var valid = mask.ne(Scalars.Zero);
         var positions = mask.cumsum(1).sub_(Scalars.One).masked_fill(valid.logical_not(), Scalars.One);
         var isImage = ImageMask.to(device);
         var imageIndex = where(isImage, isImage.to(ScalarType.Int64).cumsum(1).sub_(Scalars.One), full_like(positions, Scalars.MinusOne));

@@ -25,7 +25,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var h = x.to(ScalarType.Float32);
         var variance = h.pow(Scalars.Two).mean([-1], keepdim: true);
-        h = h * rsqrt(variance.add_(_eps));
+        h = h * rsqrt(variance.PlusInPlace(_eps));
         return (weight * h.to(x.dtype)).MoveToOuterDisposeScope();
     }
 

@@ -22,9 +22,12 @@ public sealed class Rope : IDisposable
         _headDim = headDim;
         using (var scope = NewDisposeScope())
         {
-            var exponent = arange(0, headDim, 2, ScalarType.Int64, device).to(ScalarType.Float32) / headDim;
-            var invFreq = 1.0f / pow(tensor((float)theta, ScalarType.Float32, device), exponent);
-            if (linearFactor != 1.0) invFreq = invFreq / (float)linearFactor;
+            using var end = headDim.ToScalar();
+            using var one = 1.0f.ToScalar();
+            using var factor = ((float)linearFactor).ToScalar();
+            var exponent = arange(Scalars.Zero, end, Scalars.Two, ScalarType.Int64, device).to(ScalarType.Float32).div(end);
+            var invFreq = pow(tensor((float)theta, ScalarType.Float32, device), exponent).reciprocal().mul(one); // 1 / theta^(2i/d)
+            if (linearFactor != 1.0) invFreq = invFreq.div(factor);
             _invFreq = invFreq.DetachFromDisposeScope();
         }
         (_cos, _sin) = Build(Math.Max(initialPositions, 16));
@@ -33,7 +36,8 @@ public sealed class Rope : IDisposable
     private (Tensor cos, Tensor sin) Build(long positions)
     {
         using var scope = NewDisposeScope();
-        var pos = arange(0, positions, ScalarType.Int64, _invFreq.device).to(ScalarType.Float32);
+        using var end = positions.ToScalar();
+        var pos = arange(Scalars.Zero, end, Scalars.One, ScalarType.Int64, _invFreq.device).to(ScalarType.Float32);
         var freqs = pos.unsqueeze(1) * _invFreq.unsqueeze(0); // [P, Dh/2]
         var emb = cat([freqs, freqs], 1);                       // [P, Dh]
         return (emb.cos().DetachFromDisposeScope(), emb.sin().DetachFromDisposeScope());
@@ -42,7 +46,7 @@ public sealed class Rope : IDisposable
     /// <summary>cos and sin for position ids [B, T] as [B, 1, T, Dh] in <paramref name="dtype"/>.</summary>
     public (Tensor cos, Tensor sin) Get(Tensor positionIds, ScalarType dtype)
     {
-        long max = positionIds.max().ToInt64() + 1;
+        long max = positionIds.max().ReadLong() + 1;
         if (max > _cos.shape[0])
         {
             long size = _cos.shape[0];
@@ -65,7 +69,7 @@ public sealed class Rope : IDisposable
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         var rotated = cat([-x2, x1], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).Plus(rotated * sin).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace LVPrune.Models;
 
@@ -21,4 +22,67 @@ public static class Scalars
     public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
     /// <summary>The label of unsupervised positions (transformers' ignore_index).</summary>
     public static readonly Scalar IgnoreIndex = (-100L).ToScalar();
+}
+
+/// <summary>
+/// Tensor operations that TorchSharp would otherwise give an implicit Scalar: an addition without an
+/// explicit alpha (x + y calls add(y, 1)), and reading a one-element tensor's value (ToDouble and its
+/// kin go through a native Scalar nobody disposes).
+/// </summary>
+public static class ScalarFree
+{
+    /// <summary>a + b (alpha 1, as TorchSharp's operator passes it).</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, Scalars.One);
+
+    /// <summary>a += b in place.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, Scalars.One);
+
+    /// <summary>a + s for a Scalar s (alpha 1).</summary>
+    public static Tensor Plus(this Tensor a, Scalar s) => a.add(s, Scalars.One);
+
+    /// <summary>a += s in place.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Scalar s) => a.add_(s, Scalars.One);
+
+    /// <summary>The value of a one-element tensor as a double (what ToDouble() gives, without its Scalar).</summary>
+    public static double ReadDouble(this Tensor t)
+    {
+        if (t.device_type != DeviceType.CPU) { using var c = t.cpu(); return ReadDouble(c); }
+        return t.dtype switch
+        {
+            ScalarType.Float64 => t.item<double>(),
+            ScalarType.Float32 => t.item<float>(),
+            ScalarType.Int64 => t.item<long>(),
+            ScalarType.Int32 => t.item<int>(),
+            ScalarType.Bool => t.item<bool>() ? 1 : 0,
+            _ => ReadWidened(t),
+        };
+
+        static double ReadWidened(Tensor t)
+        {
+            using var f = t.to(ScalarType.Float64);
+            return f.item<double>();
+        }
+    }
+
+    /// <summary>The value of a one-element integer tensor (what ToInt64() gives, without its Scalar).</summary>
+    public static long ReadLong(this Tensor t)
+    {
+        if (t.device_type != DeviceType.CPU || t.dtype != ScalarType.Int64)
+        {
+            using var c = t.to(ScalarType.Int64, CPU);
+            return c.item<long>();
+        }
+        return t.item<long>();
+    }
+
+    /// <summary>The value of a one-element bool tensor (what ToBoolean() gives, without its Scalar).</summary>
+    public static bool ReadBool(this Tensor t)
+    {
+        if (t.device_type != DeviceType.CPU || t.dtype != ScalarType.Bool)
+        {
+            using var c = t.to(ScalarType.Bool, CPU);
+            return c.item<bool>();
+        }
+        return t.item<bool>();
+    }
 }

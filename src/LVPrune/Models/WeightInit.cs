@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using LVPrune.Models;
 
 namespace LVPrune.Models;
 
@@ -14,16 +15,18 @@ public static class WeightInit
     public static void Initialize(nn.Module model, long seed, double std = 0.02, bool perturbNorms = false)
     {
         using var noGrad = no_grad();
-        var gen = new TorchSharp.torch.Generator((ulong)seed);
+        using var gen = new TorchSharp.torch.Generator((ulong)seed);
+        using var tenth = 0.1.ToScalar();
+        using var scale = std.ToScalar();
         foreach (var (name, p) in model.named_parameters())
         {
             bool isNorm = name.Contains("norm") || name.Contains("layrnorm");
             bool isBias = name.EndsWith(".bias", StringComparison.Ordinal);
             using var scope = NewDisposeScope();
             Tensor value;
-            if (isNorm && !isBias) value = perturbNorms ? 1 + 0.1 * randn(p.shape, generator: gen) : ones(p.shape);
-            else if (isBias) value = perturbNorms ? 0.1 * randn(p.shape, generator: gen) : zeros(p.shape);
-            else value = std * randn(p.shape, generator: gen);
+            if (isNorm && !isBias) value = perturbNorms ? randn(p.shape, generator: gen).mul(tenth).Plus(Scalars.One) : ones(p.shape);
+            else if (isBias) value = perturbNorms ? randn(p.shape, generator: gen).mul(tenth) : zeros(p.shape);
+            else value = randn(p.shape, generator: gen).mul(scale);
             p.copy_(value.to(p.dtype, p.device));
         }
     }

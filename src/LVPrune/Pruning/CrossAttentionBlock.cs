@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace LVPrune.Pruning;
 
 /// <summary>
-/// One cross-attention block of a decision module (paper eq. 3-4): the vision tokens are the
-/// queries, the guiding text tokens the keys and values.
+/// One cross-attention block of a decision module (paper sec. 3.1, eq. 1-3): the vision tokens are the
+/// queries (eq. 1), the guiding text tokens the keys and values (eq. 2).
 ///   Q = Wq x_v,  K = Wk x_t,  V = Wv x_t
-///   O = Wo softmax(Q K^T / sqrt(d_h)) V + Q        (multi-head, residual on the projected query)
+///   O = Wo softmax(Q K^T / sqrt(d_h)) V + Q        (eq. 3; multi-head, residual on the projected query)
 ///   O = FFN(O),  FFN = [LayerNorm, Linear(C, 2C), SiLU, Linear(2C, C), LayerNorm]
 /// Text padding is excluded with a key-padding mask. The output projection Wo is what makes the
 /// paper's 0.71 TFLOPs for three modules come out (see Flops/).
@@ -49,7 +49,7 @@ public sealed class CrossAttentionBlock : nn.Module
         var mask = textMask.view(B, 1, 1, Nt);                                             // key padding
         var attn = nn.functional.scaled_dot_product_attention(qh, kh, vh, mask);           // [B, H, Nv, Dh]
         attn = attn.transpose(1, 2).reshape(B, Nv, _heads * _headDim);                     // [B, Nv, C]
-        var o = out_proj.forward(attn) + q;
+        var o = out_proj.forward(attn).Plus(q);
         o = ffn_norm2.forward(ffn_fc2.forward(nn.functional.silu(ffn_fc1.forward(ffn_norm1.forward(o)))));
         return o.MoveToOuterDisposeScope();
     }

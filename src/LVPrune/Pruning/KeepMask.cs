@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using LVPrune.Models;
 
 namespace LVPrune.Pruning;
 
@@ -16,9 +17,9 @@ public static class KeepMask
         using var scope = NewDisposeScope();
         long B = keep.shape[0];
         var counts = keep.sum([1]);
-        long first = counts[0].ToInt64();
+        long first = counts[0].ReadLong();
         using var firstScalar = first.ToScalar();
-        if (!counts.eq(firstScalar).all().ToBoolean())
+        if (!counts.eq(firstScalar).all().ReadBool())
             throw new InvalidOperationException("every row of a batch must keep the same number of tokens");
         var nz = keep.nonzero();                        // [B*T', 2] in row-major order
         return nz.select(1, 1).view(B, first).MoveToOuterDisposeScope(); // [B, T']

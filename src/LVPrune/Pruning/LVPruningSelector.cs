@@ -89,14 +89,14 @@ public sealed class LVPruningSelector : ITokenSelector
     public static (Tensor text, Tensor mask) GuidingText(Tensor hidden, Tensor guide)
     {
         long B = hidden.shape[0], T = hidden.shape[1], D = hidden.shape[2];
-        long nt = Math.Max(1, guide.sum([1]).max().ToInt64());
+        long nt = Math.Max(1, guide.sum([1]).max().ReadLong());
         // Stable order: guide tokens first (in sequence order), then the rest.
         using var length = T.ToScalar();
-        var key = guide.logical_not().to(ScalarType.Int64).mul_(length).add_(arange(Scalars.Zero, length, Scalars.One, ScalarType.Int64, hidden.device).unsqueeze(0));
+        var key = guide.logical_not().to(ScalarType.Int64).mul_(length).PlusInPlace(arange(Scalars.Zero, length, Scalars.One, ScalarType.Int64, hidden.device).unsqueeze(0));
         var order = key.argsort(1).narrow(1, 0, nt);                                     // [B, Nt]
         var mask = guide.gather(1, order);
         var text = hidden.gather(1, order.unsqueeze(-1).expand(B, nt, D));                // [B, Nt, C]
-        if (!mask.any(1).all().ToBoolean())
+        if (!mask.any(1).all().ReadBool())
             throw new LVPruneException("a prompt has no text tokens to guide pruning");
         return (text, mask);
     }

@@ -67,6 +67,6 @@ public sealed class MaskedSoftmax : IAttentionFunction
         var imageKey = keyIsImage.unsqueeze(1).unsqueeze(1);                               // [B, 1, 1, Tk]
         var m = where(imageKey.logical_and(eye.logical_not().view(1, 1, tq, tk)), d, ones_like(d));
         var weighted = e * m;
-        return (weighted / (weighted.sum([-1], keepdim: true).add_(Eps))).MoveToOuterDisposeScope();
+        return (weighted / (weighted.sum([-1], keepdim: true).PlusInPlace(Eps))).MoveToOuterDisposeScope();
     }
 }

@@ -110,15 +110,15 @@ public static class VisionPretraining
                 var h = tower.HiddenState(pixels, cfg.VisionLayersToRun);                                             // [B, 1+N, D]
                 var patches = h.narrow(1, 1, h.shape[1] - 1).reshape(-1, D);                                         // [B*N, D]
                 var logits = heads.Select(head => head.forward(patches)).ToArray();                                  // each [B*N, classes]
-                var loss = logits.Select((l, i) => nn.functional.cross_entropy(l, labels[i])).Aggregate((a, b) => a + b);
+                var loss = logits.Select((l, i) => nn.functional.cross_entropy(l, labels[i])).Aggregate((a, b) => a.Plus(b));
                 optimizer.ZeroGrad();
                 loss.backward();
                 Trainer.ClipGradients(trainable, 1.0);
                 optimizer.Update(schedule.At(step));
-                var onObject = labels[0].ne(0L);
-                double ObjectAccuracy(int i) => logits[i].argmax(-1).eq(labels[i]).masked_select(onObject).to(ScalarType.Float32).mean().ToDouble();
+                var onObject = labels[0].ne(Scalars.Zero);
+                double ObjectAccuracy(int i) => logits[i].argmax(-1).eq(labels[i]).masked_select(onObject).to(ScalarType.Float32).mean().ReadDouble();
                 accuracy = (ObjectAccuracy(0), ObjectAccuracy(1));
-                onStep?.Invoke(step + 1, loss.ToDouble(), accuracy.Item1, accuracy.Item2);
+                onStep?.Invoke(step + 1, loss.ReadDouble(), accuracy.Item1, accuracy.Item2);
                 NativeSafety.DrainFinalizers();
             }
         }

@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
+using LVPrune.Models;
 
 namespace LVPrune.Training;
 
@@ -43,17 +44,26 @@ public sealed class AdamW : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         double bc1 = 1 - Math.Pow(Beta1, Step), bc2 = 1 - Math.Pow(Beta2, Step);
+        // This step's constants as explicit Scalars (an implicit one per operation would be left to the finalizer).
+        using var decay = (1 - lr * WeightDecay).ToScalar();
+        using var beta1 = Beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var biasCorrection2 = bc2.ToScalar();
+        using var eps = Eps.ToScalar();
+        using var stepSize = (-lr / bc1).ToScalar();
         for (int i = 0; i < _params.Length; i++)
         {
             var p = _params[i].Param;
             if (p.grad is null) continue;
             var g = p.grad.to(ScalarType.Float32);
             var w = p.to(ScalarType.Float32);
-            if (WeightDecay != 0) w.mul_(1 - lr * WeightDecay);
-            _m[i].mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            _v[i].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            var denom = (_v[i] / bc2).sqrt_().add_(Eps);
-            w.addcdiv_(_m[i], denom, value: -lr / bc1);
+            if (WeightDecay != 0) w.mul_(decay);
+            _m[i].mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            _v[i].mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            var denom = _v[i].div(biasCorrection2).sqrt_().PlusInPlace(eps);
+            w.addcdiv_(_m[i], denom, value: stepSize);
             p.copy_(w);
         }
     }

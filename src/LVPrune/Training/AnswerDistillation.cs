@@ -1,4 +1,6 @@
 using static TorchSharp.torch;
+using LVPrune.Models;
+using TorchSharp;
 
 namespace LVPrune.Training;
 
@@ -14,6 +16,8 @@ namespace LVPrune.Training;
 /// </summary>
 public static class AnswerDistillation
 {
+    private static readonly TorchSharp.Scalar Tiny = 1e-12.ToScalar();
+
     /// <param name="hidden">student hidden states [B, T, C] (training masks: no token removed)</param>
     /// <param name="teacher">the unpruned model's hidden states [B, T, C]</param>
     /// <param name="labels">[B, T], -100 where unsupervised</param>
@@ -24,7 +28,7 @@ public static class AnswerDistillation
         var rows = CausalLmLoss.PredictingRows(labels).narrow(1, 0, T - 1).to(hidden.device);    // [B, T-1]: row t predicts label t+1
         var h = hidden.narrow(1, 0, T - 1).to(ScalarType.Float32);                                  // [B, T-1, C]
         var t = teacher.narrow(1, 0, T - 1).to(ScalarType.Float32).detach();                         // [B, T-1, C]
-        var rel = (h - t).pow(2).sum([-1]) / t.pow(2).sum([-1]).clamp_min(1e-12);                   // [B, T-1]
-        return ((rel * rows).sum() / rows.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        var rel = (h - t).pow(Scalars.Two).sum([-1]) / t.pow(Scalars.Two).sum([-1]).clamp_min(Tiny);   // [B, T-1]
+        return ((rel * rows).sum() / rows.sum().clamp_min(Scalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using LVPrune.Models;
 using LVPrune.Pruning;
 using static TorchSharp.torch;
+using TorchSharp;
 
 namespace LVPrune.Training;
 
@@ -22,6 +23,8 @@ namespace LVPrune.Training;
 /// </summary>
 public static class AttentionDistillation
 {
+    private static readonly Scalar Tiny = 1e-12.ToScalar(), Tinier = 1e-30.ToScalar();
+
     /// <summary>Teacher distribution of each stage over the image tokens [B, N] (rows sum to 1).</summary>
     /// <param name="attention">per decoder layer, the answer rows' attention [B, T] (layer order)</param>
     /// <param name="stageLayers">layer after which each stage acts</param>
@@ -29,7 +32,7 @@ public static class AttentionDistillation
     public static Tensor[] Targets(IReadOnlyList<Tensor> attention, IReadOnlyList<int> stageLayers, Tensor isImage)
     {
         using var scope = NewDisposeScope();
-        var imagePos = KeepMask.ToIndices(isImage);                                          // [B, N]
+        var imagePos = TopKRemoval.ImagePositions(isImage);                                 // [B, N]
         var result = new Tensor[stageLayers.Count];
         for (int s = 0; s < stageLayers.Count; s++)
         {
@@ -38,7 +41,7 @@ public static class AttentionDistillation
                 throw new LVPruneException($"attention distillation: stage {s} acts after the last decoder layer ({stageLayers[s]})");
             var mean = stack(attention.Skip(from).ToArray()).mean([0]);                      // [B, T]
             var image = mean.gather(1, imagePos);                                            // [B, N]
-            result[s] = (image / image.sum([1], keepdim: true).clamp_min(1e-12)).MoveToOuterDisposeScope();
+            result[s] = (image / image.sum([1], keepdim: true).clamp_min(Tiny)).MoveToOuterDisposeScope();
         }
         return result;
     }
@@ -49,17 +52,18 @@ public static class AttentionDistillation
     public static Tensor Compute(IReadOnlyList<Tensor> scores, IReadOnlyList<Tensor> alive, IReadOnlyList<Tensor> targets)
     {
         using var scope = NewDisposeScope();
+        using var stages = scores.Count.ToScalar();
         var total = zeros([], ScalarType.Float32, scores[0].device);
         for (int s = 0; s < scores.Count; s++)
         {
-            var live = alive[s].gt(0);                                                       // [B, N]
-            var logp = scores[s].to(ScalarType.Float32).masked_fill(live.logical_not(), double.NegativeInfinity).log_softmax(1);
+            var live = alive[s].gt(Scalars.Zero);                                            // [B, N]
+            var logp = scores[s].to(ScalarType.Float32).masked_fill(live.logical_not(), Scalars.NegativeInfinity).log_softmax(1);
             var t = targets[s].detach() * live;
-            t = t / t.sum([1], keepdim: true).clamp_min(1e-12);                              // renormalised over the live tokens
-            var logt = t.clamp_min(1e-30).log();
-            var kl = (t * (logt - logp.masked_fill(live.logical_not(), 0))).sum([1]);        // [B]; t = 0 terms vanish
-            total = total + kl.mean();
+            t = t / t.sum([1], keepdim: true).clamp_min(Tiny);                               // renormalised over the live tokens
+            var logt = t.clamp_min(Tinier).log();
+            var kl = (t * (logt - logp.masked_fill(live.logical_not(), Scalars.Zero))).sum([1]); // [B]; t = 0 terms vanish
+            total = total.Plus(kl.mean());
         }
-        return (total / scores.Count).MoveToOuterDisposeScope();
+        return total.div(stages).MoveToOuterDisposeScope();
     }
 }

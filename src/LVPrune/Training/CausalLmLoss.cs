@@ -1,4 +1,6 @@
 using static TorchSharp.torch;
+using LVPrune.Models;
+using TorchSharp;
 
 namespace LVPrune.Training;
 
@@ -21,7 +23,7 @@ public static class CausalLmLoss
     {
         using var scope = NewDisposeScope();
         long T = labels.shape[1];
-        var next = labels.narrow(1, 1, T - 1).ne(-100).to(ScalarType.Float32);            // [B, T-1]
+        var next = labels.narrow(1, 1, T - 1).ne(Scalars.IgnoreIndex).to(ScalarType.Float32);            // [B, T-1]
         return nn.functional.pad(next, [0, 1]).MoveToOuterDisposeScope();                  // [B, T]
     }
 }

@@ -79,7 +79,7 @@ public sealed class LVPruningObjective : ITrainingObjective
         var lm = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
         var isImage = batch.ImageMask.to(_model.Device);
         var ratio = tap is null ? RatioLoss.Compute(stages, isImage, _keep, _o.Huber) : RatioLoss.Compute(tap.Graphs, isImage, _keep, _o.Huber);
-        var metrics = new Dictionary<string, double> { ["lm_loss"] = lm.ToDouble(), ["ratio_loss"] = ratio.ToDouble() };
+        var metrics = new Dictionary<string, double> { ["lm_loss"] = lm.ReadDouble(), ["ratio_loss"] = ratio.ReadDouble() };
         var baseLoss = lm * lambdaCausal;
         Tensor? attn = null;
         if (_o.LambdaDistill > 0 || _o.LambdaAttn > 0)
@@ -95,8 +95,8 @@ public sealed class LVPruningObjective : ITrainingObjective
             if (_o.LambdaDistill > 0)
             {
                 var distill = AnswerDistillation.Compute(result.Decoder.Hidden, plain.Decoder.Hidden, batch.Labels!);
-                baseLoss = baseLoss + distill * lambdaDistill;
-                metrics["distill_loss"] = distill.ToDouble();
+                baseLoss = baseLoss.Plus(distill * lambdaDistill);
+                metrics["distill_loss"] = distill.ReadDouble();
             }
             if (plain.Decoder.Observations is { } attention)
             {
@@ -105,21 +105,21 @@ public sealed class LVPruningObjective : ITrainingObjective
                 var scores = stages.Select(st => st.Scores!).ToList();
                 var alive = scores.Select((score, s) => s == 0 ? ones_like(score) : stages[s - 1].ImageKeep!.detach()).ToList();
                 attn = AttentionDistillation.Compute(scores, alive, targets);
-                metrics["attn_loss"] = attn.ToDouble();
+                metrics["attn_loss"] = attn.ReadDouble();
             }
         }
         // The attention term reaches only the modules, beside the ratio loss.
-        var moduleLoss = attn is null ? ratio * lambdaRatio : ratio * lambdaRatio + attn * lambdaAttn;
+        var moduleLoss = attn is null ? ratio * lambdaRatio : (ratio * lambdaRatio).Plus(attn * lambdaAttn);
         Tensor loss;
-        if (tap is null) loss = baseLoss + moduleLoss;
+        if (tap is null) loss = baseLoss.Plus(moduleLoss);
         else
         {
             // Back-propagate the base's losses to the keep weights only, bound that gradient, and let the
             // surrogate carry it into the modules; the returned value is still the true loss.
             baseLoss.backward();
             var (surrogate, maxGrad, share) = tap.Surrogate(_o.MaskGradClip, isImage);
-            var grad = surrogate + moduleLoss;
-            loss = (baseLoss.detach() + moduleLoss.detach()) + (grad - grad.detach());
+            var grad = surrogate.Plus(moduleLoss);
+            loss = baseLoss.detach().Plus(moduleLoss.detach()).Plus(grad - grad.detach());
             metrics["mask_grad_max"] = maxGrad;
             metrics["mask_grad_clamped"] = share;
         }

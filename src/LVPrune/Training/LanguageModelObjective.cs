@@ -51,7 +51,7 @@ public sealed class LanguageModelObjective : ITrainingObjective
         {
             var result = _model.Forward(batch);
             var loss = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
-            var metrics = new Dictionary<string, double> { ["lm_loss"] = loss.ToDouble() };
+            var metrics = new Dictionary<string, double> { ["lm_loss"] = loss.ReadDouble() };
             if (_removal is not null) { metrics["removal_rho"] = 0; metrics["removal_adapter"] = 0; }
             return (loss, metrics);
         }
@@ -63,7 +63,7 @@ public sealed class LanguageModelObjective : ITrainingObjective
         var prunedLoss = CausalLmLoss.Compute(pruned.Logits!, labels);
         return (prunedLoss.MoveToOuterDisposeScope(), new Dictionary<string, double>
         {
-            ["lm_loss"] = prunedLoss.ToDouble(), ["removal_rho"] = draw.Value.Rho, ["removal_adapter"] = draw.Value.ByAdapter ? 1 : 0,
+            ["lm_loss"] = prunedLoss.ReadDouble(), ["removal_rho"] = draw.Value.Rho, ["removal_adapter"] = draw.Value.ByAdapter ? 1 : 0,
         });
     }
 }

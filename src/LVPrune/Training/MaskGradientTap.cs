@@ -56,8 +56,8 @@ public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector
         var image = isImage.to(ScalarType.Float32);
         var g = stack(_masks.Select(m => m.Leaf.grad is null ? zeros_like(m.Leaf) : m.Leaf.grad.detach() * image)); // [S, B, T]; text is never masked
         var total = (stack(_masks.Select(m => m.Graph)) * g.clamp(low, high)).sum();
-        double max = g.abs().max().ToDouble() * B;
-        double share = g.abs().gt(high).sum().ToDouble() / Math.Max(1, _masks.Count * image.sum().ToDouble());
+        double max = g.abs().max().ReadDouble() * B;
+        double share = g.abs().gt(high).sum().ReadDouble() / Math.Max(1, _masks.Count * image.sum().ReadDouble());
         return (total.MoveToOuterDisposeScope(), max, share);
     }
 

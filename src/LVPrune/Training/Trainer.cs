@@ -7,6 +7,11 @@ using static TorchSharp.torch;
 
 namespace LVPrune.Training;
 
+/// <summary>Points where a caller joins the training step.</summary>
+/// <param name="GradientsReady">after every micro-batch's backward pass, before clipping and the optimizer
+/// update (step, trainable parameters): where gradients are reduced across processes</param>
+public sealed record TrainerHooks(Action<long, IReadOnlyList<(string Name, Parameter Param)>>? GradientsReady = null);
+
 /// <summary>One optimizer step's numbers, for the progress bar and the JSONL log.</summary>
 public sealed record TrainStepLog(long Step, long TotalSteps, int Epoch, double Loss, double LearningRate, double GradNorm,
                                   double SamplesPerSecond, double EtaSeconds, IReadOnlyDictionary<string, double> Metrics);
@@ -33,7 +38,7 @@ public static class Trainer
     /// <summary>Runs to the end (or to cancellation, after a checkpoint) and returns the last step reached.</summary>
     public static long Run(ITrainingObjective objective, TrainingSet data, TrainerOptions o, string checkpointDir, bool resume,
                            CancellationToken cancel, Action<TrainStepLog>? onStep = null, TextWriter? log = null,
-                           Action<long>? onCheckpoint = null)
+                           Action<long>? onCheckpoint = null, TrainerHooks? hooks = null)
     {
         o.Validate();
         long total = TotalSteps(data.Count, o);
@@ -83,17 +88,20 @@ public static class Trainer
             optimizer.ZeroGrad();
             double lossSum = 0;
             var metricSums = new Dictionary<string, double>();
-            for (int micro = 0; micro < o.GradAccum; micro++)
-            {
-                using var scope = NewDisposeScope();
-                long offset = ((step % perEpoch) * o.GradAccum + micro) * o.BatchSize;
-                var indices = Enumerable.Range(0, o.BatchSize).Select(i => order[offset + i]).ToList();
-                using var batch = data.Batch(indices);
-                var (loss, metrics) = objective.Compute(batch, step * o.GradAccum + micro);
-                (loss / o.GradAccum).backward();
-                lossSum += loss.ToDouble() / o.GradAccum;
-                foreach (var (k, v) in metrics) metricSums[k] = metricSums.GetValueOrDefault(k) + v / o.GradAccum;
-            }
+            using (var accum = o.GradAccum.ToScalar())
+                for (int micro = 0; micro < o.GradAccum; micro++)
+                {
+                    using var scope = NewDisposeScope();
+                    long offset = ((step % perEpoch) * o.GradAccum + micro) * o.BatchSize;
+                    var indices = Enumerable.Range(0, o.BatchSize).Select(i => order[offset + i]).ToList();
+                    using var batch = data.Batch(indices);
+                    var (loss, metrics) = objective.Compute(batch, step * o.GradAccum + micro);
+                    loss.div(accum).backward();
+                    lossSum += loss.ReadDouble() / o.GradAccum;
+                    foreach (var (k, v) in metrics) metricSums[k] = metricSums.GetValueOrDefault(k) + v / o.GradAccum;
+                }
+            // Gradients ready: every micro-batch is accumulated, nothing is clipped or applied yet.
+            hooks?.GradientsReady?.Invoke(step, objective.Trainable);
             double norm = ClipGradients(objective.Trainable, o.ClipNorm);
             double lr = schedule.At(step);
             optimizer.Update(lr);
@@ -153,10 +161,10 @@ public static class Trainer
         using var noGrad = no_grad();
         var grads = parameters.Select(p => p.Param.grad).Where(g => g is not null).Select(g => g!).ToList();
         if (grads.Count == 0) return 0;
-        var total = stack(grads.Select(g => g.to(ScalarType.Float32).pow(2).sum()).ToArray()).sum().sqrt().ToDouble();
+        var total = stack(grads.Select(g => g.to(ScalarType.Float32).pow(Scalars.Two).sum()).ToArray()).sum().sqrt().ReadDouble();
         if (maxNorm > 0 && total > maxNorm)
         {
-            double coef = maxNorm / (total + 1e-6);
+            using var coef = (maxNorm / (total + 1e-6)).ToScalar();
             foreach (var g in grads) g.mul_(coef);
         }
         return total;
