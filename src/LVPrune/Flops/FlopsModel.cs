@@ -23,7 +23,7 @@ using LVPrune.Pruning;
 //   * LM head: only the last position's logits are needed to produce the first answer token:
 //     2 * d * V = 0.26 GFLOPs. (Over all 606 positions, as HF's forward does, it would be 0.159
 //     TFLOPs and break the 8.38 figure by +2.5%.)
-//   * Decision module (LVPRUNING.md section 2) on n_v live vision tokens, n_t = 30 text tokens,
+//   * Decision module (paper sec. 3.1, eq. 1-4; Pruning/CrossAttentionBlock.cs) on n_v live vision tokens, n_t = 30 text tokens,
 //     C = 4096, FFN width 2C, per cross-attention block:
 //         Wq 2 n_v C^2 + Wk,Wv 2 * 2 n_t C^2 + QK^T, AV 2 * 2 n_v n_t C + out_proj 2 n_v C^2
 //         + FFN 2 * 2 n_v C (2C)
@@ -147,7 +147,7 @@ public static class FlopsModel
 
     /// <summary>
     /// FLOPs of one decision module scoring <paramref name="visionTokens"/> live vision tokens
-    /// against <paramref name="textTokens"/> text tokens (LVPRUNING.md section 2).
+    /// against <paramref name="textTokens"/> text tokens (paper sec. 3.1; the module of Pruning/DecisionModule.cs).
     /// </summary>
     public static double DecisionModuleFlops(FlopsShape shape, int visionTokens, int textTokens)
     {

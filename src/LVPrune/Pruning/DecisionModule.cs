@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace LVPrune.Pruning;
 
 /// <summary>
-/// An LVPruning decision module: cross-attention blocks in sequence (vision queries, text keys and
-/// values), then gamma = W x (Linear(C, 2)): column 0 scores "keep", column 1 "drop".
+/// An LVPruning decision module (paper sec. 3.1): cross-attention blocks in sequence
+/// (<see cref="CrossAttentionBlock"/>, eq. 1-3: vision queries, text keys and values), then
+/// gamma = W_O O (eq. 4, Linear(C, 2)): column 0 scores "keep", column 1 "drop".
 /// </summary>
 public sealed class DecisionModule : nn.Module
 {

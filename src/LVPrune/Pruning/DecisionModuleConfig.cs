@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace LVPrune.Pruning;
 
-/// <summary>Shape of one LVPruning decision module (paper section 3.2; defaults are the paper's).</summary>
+/// <summary>Shape of one LVPruning decision module (paper sec. 3.1; defaults are the paper's).</summary>
 public sealed record DecisionModuleConfig
 {
     /// <summary>Width C: the language model's hidden size (the module reads LLM hidden states).</summary>

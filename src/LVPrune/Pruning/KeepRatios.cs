@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LVPrune.Pruning;
 
 /// <summary>
-/// Per-stage keep ratios rho_s, each a fraction of the ORIGINAL vision-token count (paper sec. 3.4).
+/// Per-stage keep ratios rho_s, each a fraction of the ORIGINAL vision-token count (paper sec. 3.3).
 /// `--keep r1,r2,r3` gives them directly; `--rho R` means [R, R-0.2, R-0.4] (the paper's schedule).
 /// </summary>
 public static class KeepRatios
