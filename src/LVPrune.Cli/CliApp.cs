@@ -29,7 +29,8 @@ public static class CliApp
         var err = CliIO.Err;
         if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
         {
-            foreach (var e in parse.Errors) err.WriteLine($"error: {e.Message}");
+            // One line, however many problems the parser found.
+            err.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct())}");
             return 2;
         }
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };

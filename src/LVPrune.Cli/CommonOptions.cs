@@ -17,8 +17,9 @@ public static class CommonOptions
 
     public static Option<string> DType() => new Option<string>("--dtype")
     {
-        Description = "weights dtype: fp32 or bf16 (default: bf16 for models over 1B parameters, else fp32)",
-    }.AcceptOnlyFromAmong("fp32", "bf16");
+        Description = "weights dtype: auto (bf16 for models over 1B parameters, else fp32), fp32 or bf16",
+        DefaultValueFactory = _ => WeightDType.Auto,
+    }.AcceptOnlyFromAmong(WeightDType.Names);
 
     public static Option<string> Device() => new Option<string>("--device")
     {
@@ -40,26 +41,11 @@ public static class CommonOptions
         return CUDA;
     }
 
-    /// <summary>Loads a model; dtype null picks bf16 above 1B parameters (fp32 7B does not fit in 24 GB), else fp32.</summary>
+    /// <summary>Loads a model in the dtype the flag names (<see cref="WeightDType"/>).</summary>
     public static LlavaForConditionalGeneration LoadModel(string dir, string? dtype, string? device, TextWriter log)
     {
-        var scalar = dtype switch
-        {
-            "fp32" => ScalarType.Float32,
-            "bf16" => ScalarType.BFloat16,
-            _ => LargeModel(dir) ? ScalarType.BFloat16 : ScalarType.Float32,
-        };
+        var scalar = Directory.Exists(dir) ? WeightDType.Resolve(dtype, LlavaConfig.Load(dir)) : ScalarType.Float32; // the loader names a missing folder
         return ModelLoader.Load(dir, scalar, ParseDevice(device), log);
-    }
-
-    private static bool LargeModel(string dir)
-    {
-        try
-        {
-            var c = LlavaConfig.Load(dir).TextConfig;
-            return 12L * c.NumHiddenLayers * c.HiddenSize * c.HiddenSize > 1_000_000_000L;
-        }
-        catch (LVPruneException) { return false; } // the loader reports the real problem
     }
 
     public static string Format(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

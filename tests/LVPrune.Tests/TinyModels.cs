@@ -18,7 +18,6 @@ public static class TinyModels
         PadTokenId = PadId,
         VisionFeatureSelectStrategy = strategy,
         VisionFeatureLayer = featureLayer,
-        ImageSeqLength = 16,
         VisionConfig = new ClipVisionConfig
         {
             HiddenSize = 32, IntermediateSize = 64, NumHiddenLayers = 3, NumAttentionHeads = 4,

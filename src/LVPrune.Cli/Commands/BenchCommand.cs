@@ -16,7 +16,7 @@ public static class BenchCommand
     {
         var preset = new Option<string>("--preset") { Description = "llava-1.5-7b or toy: the architecture with cheaply filled random weights" }.AcceptOnlyFromAmong("llava-1.5-7b", "toy");
         var model = new Option<string>("--model") { Description = "a model folder instead of a preset" };
-        var dtype = new Option<string>("--dtype") { Description = "bf16 or fp32", DefaultValueFactory = _ => "bf16" }.AcceptOnlyFromAmong("bf16", "fp32");
+        var dtype = CommonOptions.DType();
         var method = new Option<string>("--method") { Description = "comma-separated: none, lvpruning, random, fastv (no pruning is always measured as the baseline)", DefaultValueFactory = _ => "none" };
         var rho = new Option<string>("--rho") { Description = "comma-separated R values: keep [R, R-0.2, R-0.4]" };
         var keep = PruningOptions.KeepOption();
@@ -39,7 +39,9 @@ public static class BenchCommand
             var budgets = Budgets(r.GetValue(keep), r.GetValue(rho));
             if (r.GetValue(repeat) < 1) throw new LVPruneException("--repeat must be >= 1");
             if (r.GetValue(text) < 1) throw new LVPruneException("--text-tokens must be >= 1");
-            var scalar = r.GetValue(dtype) == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16;
+            var config = r.GetValue(model) is { } folder ? LlavaConfig.Load(folder) : ModelPresets.ByName(r.GetValue(preset)!);
+            var scalar = WeightDType.Resolve(r.GetValue(dtype), config);
+            string dtypeName = WeightDType.Name(scalar);
             var log = CliIO.Err;
             log.WriteLine($"machine: {Environment.ProcessorCount} cores, {get_num_threads()} torch threads; measuring throughput...");
             double matmul = MachineProbe.MatmulGflops(scalar);
@@ -52,14 +54,14 @@ public static class BenchCommand
             bool ownKernels = runtime.DecodeKernels && Bf16Gemv.Supported;
             log.WriteLine($"decode kernel: {(ownKernels ? "LVPrune bf16 GEMV" : "LibTorch")}");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log, runtime) : BenchModels.Random(ModelPresets.ByName(r.GetValue(preset)!), scalar, runtime: runtime);
+            using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log, runtime) : BenchModels.Random(config, scalar, runtime: runtime);
             log.WriteLine($"model ready in {sw.Elapsed.TotalSeconds:F1}s ({ModelLoader.ParameterCount(m) / 1e9:F2}B parameters, {ProcessMemory.CurrentGb:F1} GB resident)");
             var result = BenchSuite.Run(m, methods, budgets, r.GetValue(adapter), r.GetValue(fastvK), r.GetValue(fastvShare), r.GetValue(text),
                                         r.GetValue(newTokens), r.GetValue(repeat), s => log.WriteLine(s));
             double decodeBound = 1000 * BenchRunner.DecodeBytesPerToken(m) / 1e9 / bandwidth;
             // The table goes to standard output, or to standard error beside --json's output.
             var o = r.GetValue(json) ? CliIO.Err : CliIO.Out;
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {r.GetValue(dtype)} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token; bf16 GEMV {gemvOurs:F1} GB/s (LibTorch {gemvTorch:F1})"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {dtypeName} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token; bf16 GEMV {gemvOurs:F1} GB/s (LibTorch {gemvTorch:F1})"));
             o.WriteLine($"{"method",-10} {"keep",-16} {"TFLOPs",7} {"TTFT s",8} {"speed-up",8} {"GFLOP/s",8} {"%matmul",7} {"vision s",8} {"decode ms/tok",13} {"peak GB",7}");
             foreach (var run in result)
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -71,7 +73,7 @@ public static class BenchCommand
                     ["runs"] = result,
                     ["machine"] = new Dictionary<string, object>
                     {
-                        ["cores"] = Environment.ProcessorCount, ["threads"] = get_num_threads(), ["dtype"] = r.GetValue(dtype)!,
+                        ["cores"] = Environment.ProcessorCount, ["threads"] = get_num_threads(), ["dtype"] = dtypeName,
                         ["matmul_gflops"] = matmul, ["read_gb_per_s"] = bandwidth, ["decode_bound_ms_per_token"] = decodeBound,
                         ["read_gb_per_s_libtorch_sum"] = torchRead, ["read_gb_per_s_stream"] = streamRead,
                         ["gemv_gb_per_s_libtorch"] = gemvTorch, ["gemv_gb_per_s_lvprune"] = gemvOurs,

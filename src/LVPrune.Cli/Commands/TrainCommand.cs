@@ -40,7 +40,7 @@ public static class TrainCommand
         var imagePosition = new Option<string>("--image-position") { Description = "first: <image> before the question (LLaVA-1.5); last: after it (default: the model's prompt_config.json, else first)" }.AcceptOnlyFromAmong("first", "last");
         var imageMode = new Option<string>("--image-mode") { Description = "pad (original LLaVA-1.5) or crop (llava-hf processor)", DefaultValueFactory = _ => "pad" }.AcceptOnlyFromAmong("pad", "crop");
         var limit = new Option<int?>("--limit") { Description = "use only the first N samples" };
-        var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16", DefaultValueFactory = _ => "fp32" }.AcceptOnlyFromAmong("fp32", "bf16");
+        var dtype = CommonOptions.DType();
         var keep = PruningOptions.KeepOption();
         var rho = PruningOptions.RhoOption();
         var layers = new Option<string>("--layers") { Description = "adapter: 0-based decoder layers after which modules run (default: after the first, 1/4 and 1/2)" };
@@ -78,7 +78,7 @@ public static class TrainCommand
                 ImageMode = r.GetValue(imageMode) == "crop" ? ResizeMode.ShortSideCenterCrop : ResizeMode.PadToSquare,
                 MaxLength = r.GetValue(maxLength), Limit = r.GetValue(limit),
             };
-            var scalar = r.GetValue(dtype) == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+            var scalar = r.GetValue(dtype);
             string? outDir = r.GetValue(output), adapterPath = r.GetValue(adapterOut);
             if ((outDir is null) == (adapterPath is null)) throw new LVPruneException("give --out DIR (train a model) or --adapter-out FILE (train an LVPruning adapter)");
             string checkpointDir = r.GetValue(ckpt) ?? (outDir ?? adapterPath!).TrimEnd('/') + ".ckpt";

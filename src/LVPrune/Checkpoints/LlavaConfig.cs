@@ -22,7 +22,6 @@ public sealed record LlavaConfig
     [JsonPropertyName("vision_feature_select_strategy")] public string VisionFeatureSelectStrategy { get; init; } = "default";
     /// <summary>Index into CLIP's hidden_states (0 = embeddings after pre_layrnorm, i = after layer i; negative from the end).</summary>
     [JsonPropertyName("vision_feature_layer")] public int VisionFeatureLayer { get; init; } = -2;
-    [JsonPropertyName("image_seq_length")] public int ImageSeqLength { get; init; } = 576;
     [JsonPropertyName("multimodal_projector_bias")] public bool MultimodalProjectorBias { get; init; } = true;
     [JsonPropertyName("pad_token_id")] public int? PadTokenId { get; init; }
     [JsonPropertyName("tie_word_embeddings")] public bool? TieWordEmbeddings { get; init; }

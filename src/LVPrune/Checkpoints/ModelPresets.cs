@@ -33,7 +33,6 @@ public static class ModelPresets
         Architectures = ["LlavaForConditionalGeneration"],
         ImageTokenIndex = imageTokenId,
         PadTokenId = padId,
-        ImageSeqLength = (ToyImageSize / ToyPatchSize) * (ToyImageSize / ToyPatchSize),
         VisionConfig = new ClipVisionConfig
         {
             HiddenSize = 128, IntermediateSize = 512, NumHiddenLayers = 4, NumAttentionHeads = 4,

@@ -31,7 +31,7 @@ public static class TrainingRun
     /// <summary>Trains the parameters under <paramref name="trainPrefixes"/> and writes the model to <paramref name="outDir"/>.</summary>
     /// <param name="modelDir">base folder, or null with <paramref name="initToy"/> to start the toy model from scratch</param>
     public static void TrainModel(string? modelDir, bool initToy, string outDir, string checkpointDir, DataOptions data, TrainerOptions options,
-                                  IReadOnlyList<string>? trainPrefixes, bool resume, ScalarType dtype, CancellationToken cancel,
+                                  IReadOnlyList<string>? trainPrefixes, bool resume, string? dtype, CancellationToken cancel,
                                   Action<TrainStepLog>? onStep, TextWriter log, VisionPretrainOptions? pretrainVision = null,
                                   RemovalAugmentation? removal = null)
     {
@@ -50,13 +50,14 @@ public static class TrainingRun
         if (initToy && resume && File.Exists(Path.Combine(pretrained, "model.safetensors")))
         {
             // Stage 0's result is part of the skeleton a resume restarts from; trained weights come from the checkpoint.
-            model = ModelLoader.Load(pretrained, dtype, null, log);
+            model = ModelLoader.Load(pretrained, WeightDType.Resolve(dtype, LlavaConfig.Load(pretrained)), null, log);
             model.SetTrainable(true);
         }
         else if (initToy)
         {
             // Fresh, or a resume without stage 0: the same seeded initialisation either way.
-            model = new LlavaForConditionalGeneration(LlavaConfig.Load(source), dtype);
+            var config = LlavaConfig.Load(source);
+            model = new LlavaForConditionalGeneration(config, WeightDType.Resolve(dtype, config));
             WeightInit.Initialize(model, options.Seed, std: 0.02);
             if (!resume && pretrainVision is { Steps: > 0 } pv)
             {
@@ -67,7 +68,7 @@ public static class TrainingRun
                 ModelLoader.Save(model, pretrained);
             }
         }
-        else model = ModelLoader.Load(source, dtype, null, log);
+        else model = ModelLoader.Load(source, WeightDType.Resolve(dtype, LlavaConfig.Load(source)), null, log);
         using var _ = model;
         var tokenizer = LlavaTokenizer.Load(source);
         var prompt = Prompt(source, data);
@@ -95,10 +96,10 @@ public static class TrainingRun
     /// <summary>Trains an LVPruning adapter on the frozen base in <paramref name="modelDir"/> and writes it to <paramref name="adapterOut"/>.</summary>
     public static void TrainAdapter(string modelDir, string adapterOut, string checkpointDir, DataOptions data, TrainerOptions options,
                                     IReadOnlyList<double> keep, IReadOnlyList<int>? layers, DecisionModuleConfig? module, LVPruningLossOptions loss,
-                                    bool resume, ScalarType dtype, CancellationToken cancel, Action<TrainStepLog>? onStep, TextWriter log)
+                                    bool resume, string? dtype, CancellationToken cancel, Action<TrainStepLog>? onStep, TextWriter log)
     {
         loss.Validate();
-        using var model = ModelLoader.Load(modelDir, dtype, null, log);
+        using var model = ModelLoader.Load(modelDir, WeightDType.Resolve(dtype, LlavaConfig.Load(modelDir)), null, log);
         var tokenizer = LlavaTokenizer.Load(modelDir);
         using var adapter = LVPruningAdapter.Create(model, keep, layers, module, options.Seed);
         log.WriteLine(adapter.ToString());
