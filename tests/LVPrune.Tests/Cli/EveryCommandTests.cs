@@ -9,7 +9,7 @@ namespace LVPrune.Tests.Cli;
 
 /// <summary>
 /// Every command answers --help, and runs for real through the in-process runner. Real runs not here
-/// live beside their contracts: generate and flops in CliErrorTests, forward, sweep and bench in CommandTests.
+/// live beside their contracts: generate and flops in CliErrorTests, forward and sweep in CommandTests, bench in BenchCommandTests.
 /// </summary>
 public class EveryCommandTests
 {
