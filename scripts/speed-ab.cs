@@ -21,18 +21,20 @@ var builds = new[] { new Build("before", beforeDir, preset), new Build("after", 
 foreach (var dtype in dtypes)
 {
     var samples = builds.ToDictionary(b => b.Name, _ => new Dictionary<string, List<(double Ttft, double Decode)>>());
-    var models = builds.Select(b => b.CreateModel(dtype)).ToArray();
+    // One model in memory at a time (the 7B preset needs ~16 GB), built afresh for every run.
     for (int round = 0; round < rounds; round++)
         for (int i = 0; i < builds.Length; i++)
         {
             int k = round % 2 == 0 ? i : builds.Length - 1 - i; // alternate who goes first
-            foreach (var (method, ttft, decode) in builds[k].Run(models[k]))
-            {
-                if (!samples[builds[k].Name].TryGetValue(method, out var list)) samples[builds[k].Name][method] = list = [];
-                list.Add((ttft, decode));
-            }
+            using (var model = (IDisposable)builds[k].CreateModel(dtype))
+                foreach (var (method, ttft, decode) in builds[k].Run(model))
+                {
+                    if (!samples[builds[k].Name].TryGetValue(method, out var list)) samples[builds[k].Name][method] = list = [];
+                    list.Add((ttft, decode));
+                }
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
         }
-    foreach (var m in models) ((IDisposable)m).Dispose();
     foreach (var method in samples["before"].Keys)
     {
         var b = samples["before"][method]; var a = samples["after"][method];

@@ -21,8 +21,12 @@ public sealed class LibTorchProduct : WeightProduct
 
     private LibTorchProduct() { }
 
-    public override Tensor[] Forward(Tensor x, IReadOnlyList<Linear> layers) =>
-        layers.Select(l => nn.functional.linear(x, l.weight, l.bias)).ToArray();
+    public override Tensor[] Forward(Tensor x, IReadOnlyList<Linear> layers)
+    {
+        var y = new Tensor[layers.Count];
+        for (int i = 0; i < y.Length; i++) y[i] = nn.functional.linear(x, layers[i].weight, layers[i].bias);
+        return y;
+    }
 }
 
 /// <summary>
