@@ -5,28 +5,38 @@ using LVPrune.Pruning;
 
 namespace LVPrune.Cli.Commands;
 
-/// <summary>`lvprune eval`: accuracy overall and per family, POPE metrics, on a conversation-format file.</summary>
+/// <summary>
+/// `lvprune eval`: accuracy overall and per family, POPE metrics, on a conversation-format file (--data);
+/// or, with --benchmark, one of the paper's benchmarks from its own files (see <see cref="EvalBenchmarkAction"/>).
+/// `eval merge` joins shard answer files.
+/// </summary>
 public static class EvalCommand
 {
     public static Command Create()
     {
         var models = new ModelOptions();
         var pruning = new PruningOptions();
-        var data = new Option<string>("--data") { Description = "LLaVA conversation JSON with images (e.g. from toy-data)", Required = true };
-        var limit = new Option<int?>("--limit") { Description = "evaluate only the first N questions" };
-        var batch = new Option<int>("--batch-size") { Description = "questions answered together", DefaultValueFactory = _ => 16 };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "answer length limit", DefaultValueFactory = _ => 16 };
-        var suffix = new Option<string>("--suffix") { Description = "text appended to each question, e.g. \"Answer the question using a single word or phrase.\"" };
-        var predictions = new Option<string>("--predictions") { Description = "write per-item predictions to this JSONL file" };
+        var data = new Option<string>("--data") { Description = "LLaVA conversation JSON with images (e.g. from toy-data)" };
+        var limit = new Option<int?>("--limit") { Description = "evaluate only the first N questions (--data)" };
+        var batch = new Option<int>("--batch-size") { Description = "questions answered together (only speed changes)", DefaultValueFactory = _ => 16 };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "answer length limit (--data)", DefaultValueFactory = _ => 16 };
+        var suffix = new Option<string>("--suffix") { Description = "text appended to each question (--data), e.g. \"Answer the question using a single word or phrase.\"" };
+        var predictions = new Option<string>("--predictions") { Description = "write per-item predictions to this JSONL file (--data)" };
         var json = CommonOptions.Json();
-        var cmd = new Command("eval", "Evaluate a model (default: the bundled toy model) on a VQA-style data set.")
+        var bench = new EvalBenchmarkAction();
+        var cmd = new Command("eval", "Evaluate a model (default: the bundled toy model) on a VQA-style data set (--data) or on one of the paper's benchmarks (--benchmark).")
         {
             data, limit, batch, maxNew, suffix, predictions, json,
         };
+        bench.AddTo(cmd);
         models.AddTo(cmd);
         pruning.AddTo(cmd);
+        cmd.Subcommands.Add(EvalMergeCommand.Create());
         cmd.SetAction(r =>
         {
+            if ((r.GetValue(data) is null) == (r.GetValue(bench.Benchmark) is null))
+                throw new LVPruneException("give --data FILE (a conversation-format data set) or --benchmark NAME with --questions, --images and --answers");
+            if (r.GetValue(bench.Benchmark) is not null) return bench.Run(r, models, pruning, r.GetValue(batch), r.GetValue(json));
             var spec = pruning.Spec(r);
             var items = EvalItem.Load(r.GetValue(data)!, r.GetValue(limit));
             using var pipeline = models.Load(r);

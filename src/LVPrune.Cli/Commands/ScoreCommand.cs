@@ -16,7 +16,9 @@ public static class ScoreCommand
         var cmd = new Command("score", "Score an answer file exactly as the benchmark's official code does.") { benchmark, answers, questions, annotations, json };
         cmd.SetAction(r =>
         {
-            var report = BenchmarkScorer.Score(Benchmark.Parse(r.GetValue(benchmark)!), r.GetValue(answers)!, r.GetValue(questions), r.GetValue(annotations));
+            var bench = Benchmark.Parse(r.GetValue(benchmark)!);
+            var report = BenchmarkScorer.Score(bench, r.GetValue(answers)!, r.GetValue(questions), r.GetValue(annotations));
+            if (bench.Id != BenchmarkId.LlavaBench && RunConfig.FromAnswers(r.GetValue(answers)!) is { } config) report.Extra["config"] = config.ToJson();
             Print(report, r.GetValue(json));
             return 0;
         });

@@ -23,14 +23,27 @@ public static class ToyDataCommand
             DefaultValueFactory = _ => "balanced",
         };
         order.AcceptOnlyFromAmong("balanced", "random");
+        var format = new Option<string>("--format")
+        {
+            Description = "llava: data.json in LLaVA's conversation format (default); vqav2, gqa, pope: also the benchmark's own files "
+                          + "(LLaVA's question jsonl and the official ground truth), as in LLaVA's playground/data/eval",
+            DefaultValueFactory = _ => "llava",
+        };
+        format.AcceptOnlyFromAmong("llava", "vqav2", "gqa", "pope");
         var cmd = new Command("toy-data", "Generate ShapesVQA: synthetic scenes and questions in LLaVA's conversation format.")
         {
-            output, count, seed, objects, size, perImage, multiTurn, weights, order,
+            output, count, seed, objects, size, perImage, multiTurn, weights, order, format,
         };
         cmd.SetAction(r =>
         {
             var (min, max) = ParseRange(r.GetValue(objects)!);
             if (r.GetValue(count) < 1) throw new LVPruneException($"--count must be >= 1, got {r.GetValue(count)}");
+            if (r.GetValue(format) is { } f && f != "llava")
+            {
+                var written = ShapesVqaBenchmarkFiles.Write(r.GetValue(output)!, ShapesVqaBenchmarkFiles.ParseFormat(f), r.GetValue(count), r.GetValue(seed), min, max, r.GetValue(size));
+                CliIO.Err.WriteLine(written.Describe());
+                return 0;
+            }
             var summary = ShapesVqaWriter.Write(r.GetValue(output)!, r.GetValue(count), r.GetValue(seed), min, max, r.GetValue(size),
                                                 r.GetValue(perImage), r.GetValue(multiTurn),
                                                 r.GetValue(weights) is { } w ? QuestionFamily.ParseWeights(w) : null,

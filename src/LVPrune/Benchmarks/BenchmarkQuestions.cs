@@ -79,7 +79,6 @@ public static class BenchmarkQuestions
         {
             BenchmarkId.Gqa when !id.IsString => Looks($"question_id {id.Display} is a number; GQA's ids are strings"),
             BenchmarkId.VqaV2 when !id.IsInteger => Looks($"question_id {id.Display} is not an integer as VQAv2's are"),
-            BenchmarkId.Gqa or BenchmarkId.VqaV2 when !shortAnswer => Looks($"the text does not end with \"{ShortAnswer}\""),
             BenchmarkId.LlavaBench when category is null || !LlavaBenchCategories.Contains(category) => Looks($"category {(category is null ? "missing" : $"'{category}'")}, not conv / detail / complex"),
             BenchmarkId.LlavaBench or BenchmarkId.MmVet when shortAnswer => Looks("it ends with the short-answer instruction, which LLaVA-Bench and MM-Vet do not use"),
             BenchmarkId.MmVet when !id.IsInteger => Looks($"question_id {id.Display} is not an integer (MM-Vet's answers are keyed v1_N)"),

@@ -22,11 +22,14 @@ public sealed class FastVSelector : ITokenSelector
         if (k < 1 || k >= decoderLayers) throw new LVPruneException($"--fastv-k must be in 1..{decoderLayers - 1}, got {k}");
         if (!(keepShare > 0 && keepShare <= 1)) throw new LVPruneException($"FastV keep share must be in (0, 1], got {keepShare}");
         Stages = [new SelectionStage(k - 1, AttentionProbe.LastQuery)];
+        K = k;
         KeepShare = keepShare;
         _count = KeepRatios.Count(keepShare, imageTokens);
     }
 
     public IReadOnlyList<SelectionStage> Stages { get; }
+    /// <summary>FastV's K: pruning takes effect from layer K.</summary>
+    public int K { get; }
     public double KeepShare { get; }
 
     public StageDecision Decide(StageInput input)

@@ -48,6 +48,8 @@ public sealed class LVPruningSelector : ITokenSelector
     public IReadOnlyList<SelectionStage> Stages { get; }
     public IReadOnlyList<int> Layers => _adapter.Layers;
     public IReadOnlyList<double> Keep { get; }
+    /// <summary>The decision modules' shape (the FLOPs model counts them).</summary>
+    public DecisionModuleConfig ModuleConfig => _adapter.ModuleConfig;
     public IReadOnlyList<int> KeepCounts => _counts;
 
     public StageDecision Decide(StageInput input)

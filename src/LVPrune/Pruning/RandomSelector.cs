@@ -19,6 +19,7 @@ public sealed class RandomSelector : ITokenSelector
         if (layers.Count != keep.Count) throw new LVPruneException($"{keep.Count} keep ratios for {layers.Count} stages");
         KeepRatios.Validate(keep);
         Layers = layers.ToArray();
+        Keep = keep.ToArray();
         Stages = layers.Select(l => new SelectionStage(l)).ToArray();
         _counts = KeepRatios.Counts(keep, imageTokens);
         _generator = new TorchSharp.torch.Generator((ulong)seed);
@@ -26,6 +27,7 @@ public sealed class RandomSelector : ITokenSelector
 
     public IReadOnlyList<SelectionStage> Stages { get; }
     public IReadOnlyList<int> Layers { get; }
+    public IReadOnlyList<double> Keep { get; }
     public IReadOnlyList<int> KeepCounts => _counts;
 
     public StageDecision Decide(StageInput input)
