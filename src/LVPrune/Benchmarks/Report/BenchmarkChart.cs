@@ -27,13 +27,14 @@ public static class BenchmarkChart
         double yMin = Math.Min(0, Math.Floor(values.Min() - 0.5)), yMax = Math.Max(differences ? 1 : 0, Math.Ceiling(values.Max() + 0.5));
 
         const int left = 60, right = 190, top = 50, bottom = 70;
-        int W = Math.Max(560, left + right + columns.Count * (20 + 14 * Math.Max(1, series.Count))), H = 420;
+        using var font = new SKFont(ChartFont.Typeface(), 12);
+        using var titleFont = new SKFont(ChartFont.Typeface(bold: true), 15);
+        int W = Math.Max(560, left + right + columns.Count * Math.Max(80, 20 + 14 * Math.Max(1, series.Count))), H = 420;
+        W = Math.Max(W, left + 20 + (int)titleFont.MeasureText(title));
         float Y(double v) => (float)(H - bottom - (v - yMin) / Math.Max(1e-9, yMax - yMin) * (H - top - bottom));
         using var surface = SKSurface.Create(new SKImageInfo(W, H));
         var c = surface.Canvas;
         c.Clear(SKColors.White);
-        using var font = new SKFont(SKTypeface.Default, 12);
-        using var titleFont = new SKFont(SKTypeface.FromFamilyName(null, SKFontStyle.Bold), 15);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var grid = new SKPaint { Color = new SKColor(225, 225, 225), StrokeWidth = 1 };
         var inv = CultureInfo.InvariantCulture;
