@@ -1,5 +1,5 @@
 using System.Text.Json;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks;
 

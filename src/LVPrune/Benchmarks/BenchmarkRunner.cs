@@ -3,6 +3,7 @@ using LVPrune.Generation;
 using LVPrune.Images;
 using LVPrune.Models;
 using LVPrune.Pruning;
+using LVPrune.Py;
 using LVPrune.Text;
 using static TorchSharp.torch;
 
@@ -64,7 +65,7 @@ public sealed class BenchmarkRunner
         {
             var images = batch.Select(LoadImage).ToList();
             var answers = _pipeline.Generate(images, prompts, _options, _selector);
-            return answers.Select(a => new ModelAnswer(Py.PyStr.Strip(a.Text), a.Stages.Select(s => s.KeptImageTokens.Length).ToArray(), a.PrefillSeconds)).ToList();
+            return answers.Select(a => new ModelAnswer(PyStr.Strip(a.Text), a.Stages.Select(s => s.KeptImageTokens.Length).ToArray(), a.PrefillSeconds)).ToList();
         }
         return AnswerTextOnly(prompts);
     }
@@ -78,7 +79,7 @@ public sealed class BenchmarkRunner
         using var batch = LlavaBatch.FromTokens(ids, null, model.Config.ImageTokenIndex, model.Config.ImageTokens,
                                                 model.Config.PadTokenId ?? tokenizer.PadId ?? tokenizer.EosId);
         var result = LlavaGenerator.Generate(model, batch, _options, tokenizer.EosId, selector: null); // no image tokens: nothing to prune
-        return result.Tokens.Select(t => new ModelAnswer(Py.PyStr.Strip(tokenizer.Decode(t.Where(x => x < tokenizer.VocabSize))), [], result.PrefillSeconds)).ToList();
+        return result.Tokens.Select(t => new ModelAnswer(PyStr.Strip(tokenizer.Decode(t.Where(x => x < tokenizer.VocabSize))), [], result.PrefillSeconds)).ToList();
     }
 
     private RgbImage LoadImage(BenchmarkQuestion q) =>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks;
 

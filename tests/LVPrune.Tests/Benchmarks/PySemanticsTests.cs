@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Py;
 
 namespace LVPrune.Tests.Benchmarks;
 

@@ -1,4 +1,5 @@
 using LVPrune.Benchmarks.Scoring;
+using LVPrune.Evaluation;
 
 namespace LVPrune.Tests.Benchmarks;
 

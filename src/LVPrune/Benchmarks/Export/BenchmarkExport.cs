@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using LVPrune.Benchmarks.Py;
 using LVPrune.Benchmarks.Scoring;
+using LVPrune.Evaluation;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks.Export;
 

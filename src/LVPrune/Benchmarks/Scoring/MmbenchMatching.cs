@@ -1,4 +1,4 @@
-using LVPrune.Benchmarks.Py;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks.Scoring;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Evaluation;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks.Scoring;
 
@@ -89,14 +90,8 @@ public static class PopeScorer
         };
     }
 
-    /// <summary>eval_pope.py's reading of an answer: true for yes.</summary>
-    public static bool IsYes(string text)
-    {
-        int period = text.IndexOf('.');
-        if (period >= 0) text = text[..period];
-        var words = text.Replace(",", "", StringComparison.Ordinal).Split(' ');
-        return !(words.Contains("No") || words.Contains("not") || words.Contains("no"));
-    }
+    /// <summary>eval_pope.py's reading of an answer: true for yes (<see cref="PopeAnswer.IsYes"/>, the one copy of the rule).</summary>
+    public static bool IsYes(string text) => PopeAnswer.IsYes(text);
 
     /// <summary>The split's metrics as eval_pope.py computes them (a 0/0 reported as 0 with a warning).</summary>
     public static SplitMetrics Metrics(IReadOnlyList<(bool PredictedYes, bool LabelYes)> pairs, string split, ICollection<string> warnings)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks.Scoring;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Evaluation;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks.Scoring;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Evaluation;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks.Scoring;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Evaluation;
+using LVPrune.Py;
 
 namespace LVPrune.Benchmarks.Scoring;
 

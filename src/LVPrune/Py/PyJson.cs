@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace LVPrune.Benchmarks.Py;
+namespace LVPrune.Py;
 
 /// <summary>
 /// JSON as Python's <c>json</c> module writes and compares it. <see cref="Dumps"/> is

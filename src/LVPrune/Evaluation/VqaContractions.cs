@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace LVPrune.Benchmarks.Scoring;
+namespace LVPrune.Evaluation;
 
 /// <summary>The contraction tables of the official VQA-style evaluations, written out as the sources have them.</summary>
 internal static class VqaContractions

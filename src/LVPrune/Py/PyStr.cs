@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace LVPrune.Benchmarks.Py;
+namespace LVPrune.Py;
 
 /// <summary>
 /// Python 3 <c>str</c> semantics the official evaluation scripts rely on, where .NET's differ:

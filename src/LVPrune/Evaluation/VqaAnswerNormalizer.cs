@@ -1,8 +1,8 @@
 using System.Collections.Frozen;
 using System.Text.RegularExpressions;
-using LVPrune.Benchmarks.Py;
+using LVPrune.Py;
 
-namespace LVPrune.Benchmarks.Scoring;
+namespace LVPrune.Evaluation;
 
 /// <summary>
 /// The answer normalisation shared, with small differences, by the official VQA evaluation

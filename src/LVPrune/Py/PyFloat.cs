@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 
-namespace LVPrune.Benchmarks.Py;
+namespace LVPrune.Py;
 
 /// <summary>
 /// Python's float printing and rounding, so that text output prints what the official scripts
