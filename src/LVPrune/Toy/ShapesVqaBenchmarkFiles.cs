@@ -94,7 +94,8 @@ public static class ShapesVqaBenchmarkFiles
             int imageId = ImageNumber(image);
             string entryId = entries[i]["id"]!.GetValue<string>();
             long qid = imageId * 10L + (entryId.Contains('_') ? int.Parse(entryId[(entryId.IndexOf('_') + 1)..], CultureInfo.InvariantCulture) : 0);
-            var answers = TenAnswers(answer, family, new Random(HashCode.Combine(seed, qid)));
+            // Seeded from the seed and the question alone, the same in every process (HashCode.Combine is not: it is randomised per process).
+            var answers = TenAnswers(answer, family, new Random(unchecked((int)(seed * 7_919L + qid * 104_729L + 17))));
             entries[i]["answers"] = new JsonArray(answers.Select(a => (JsonNode?)a).ToArray());
             llava.Add(LlavaQuestion(qid, image, question, "default"));
             questions.Add(new JsonObject { ["image_id"] = imageId, ["question"] = question, ["question_id"] = qid });
