@@ -14,7 +14,7 @@ namespace LVPrune.Cli.Commands;
 /// </summary>
 public sealed class EvalBenchmarkAction
 {
-    public Option<string> Benchmark { get; } = new Option<string>("--benchmark") { Description = "one of " + string.Join(", ", Benchmarks.Benchmark.Names) }
+    public Option<string> Benchmark { get; } = new Option<string>("--benchmark") { Description = "one of " + string.Join(", ", Benchmarks.Benchmark.Names) + "; asked with LLaVA-1.5's evaluation template (llava-v1) unless the model's prompt_config.json or --template says otherwise" }
         .AcceptOnlyFromAmong([.. Benchmarks.Benchmark.Names]);
     public Option<string> Questions { get; } = new("--questions") { Description = "the benchmark's question file for LLaVA (jsonl; ScienceQA: llava_test_CQM-A.json; MMBench: the TSV)" };
     public Option<string> Images { get; } = new("--images") { Description = "folder the question file's image names are relative to (not for MMBench)" };
@@ -57,7 +57,9 @@ public sealed class EvalBenchmarkAction
         if (summary.Repaired) CliIO.Err.WriteLine($"{answers}: a torn last line was cut off and answered again");
         if (summary.Skipped > 0) CliIO.Err.WriteLine($"{answers}: resumed after {summary.Skipped} answered questions");
 
-        var config = new RunConfig(modelId, method, keep, runner.Tflops(), summary.MeanTtftSeconds, null).ToJson();
+        // Means over the whole answer file (a resumed run's earlier lines included), the cost from the selector.
+        var recorded = RunConfig.FromAnswers(answers) ?? new RunConfig(modelId, method, keep, null, summary.MeanTtftSeconds, null);
+        var config = (recorded with { Tflops = runner.Tflops() }).ToJson();
         if (annotations is not null && shard.Count == 1)
         {
             var report = BenchmarkScorer.Score(benchmark, answers, questions, annotations);

@@ -73,6 +73,7 @@ public class BenchmarkEndToEndTests(ToyBenchmarkData data) : IClassFixture<ToyBe
         Assert.Equal(12, score["count"]!.GetValue<int>());
         Assert.Equal("lvpruning", score["config"]!["method"]!.GetValue<string>());
         Assert.True(score["config"]!["tflops"]!.GetValue<double>() > 0);
+        Assert.Equal(14, score["config"]!["mean_kept_tokens"]!.GetValue<double>()); // the last stage keeps floor(0.1 * 144)
         double accuracy = score["accuracy"]!.GetValue<double>();
         Assert.InRange(accuracy, 0.3, 1.0);
         Assert.Contains("questions/s", r.Err);
