@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LVPrune.Benchmarks;
-using LVPrune.Pruning;
 
 namespace LVPrune.Cli.Commands;
 
@@ -39,42 +38,26 @@ public sealed class EvalBenchmarkAction
         if (annotations is not null && benchmark.Id is BenchmarkId.LlavaBench or BenchmarkId.MmVet)
             throw new LVPruneException($"--annotations: {benchmark.Title} is graded by an LLM judge; score its review file with `lvprune score` (llava-bench) or export it (mmvet)");
         var plan = BenchmarkPlan.Prepare(benchmark, questions, r.GetValue(Images), shard);
-        var spec = pruning.Spec(r);
+        var spec = pruning.Spec(r); // flag errors before the model loads
 
         using var pipeline = models.Load(r);
-        string modelDir = models.Dir(r);
-        BenchmarkRunner.UseEvaluationTemplate(pipeline, modelDir, r.GetValue(models.Template) is not null);
-        using var selector = SelectorFactory.Create(spec, pipeline.Model);
-        var runner = new BenchmarkRunner(pipeline, selector, plan);
-        var keep = runner.KeepRatios;
-        string method = spec.MethodName;
-        string modelId = AnswerRecord.ModelId(modelDir);
-        CliIO.Err.WriteLine($"{benchmark.Title}: {plan.Questions.Count} questions{(shard.Count > 1 ? $" (shard {shard} of {plan.All.Count})" : "")}, {method}{(keep is null ? "" : $" keep [{string.Join(", ", keep.Select(CommonOptions.Format))}]")}, max_new_tokens {benchmark.MaxNewTokens}, template {Text.Prompts.Name(pipeline.Template)}");
-
         var progress = new ProgressLine();
-        var summary = BenchmarkEvaluation.Run(plan, answers, modelId, method, keep, batchSize, runner.Answer, progress.Report);
+        var (summary, config) = BenchmarkJob.AnswerShard(pipeline, models.Dir(r), r.GetValue(models.Template) is not null, spec, plan, answers, batchSize,
+                                                         CliIO.Err.WriteLine, progress.Report);
         progress.Finish();
         if (summary.Repaired) CliIO.Err.WriteLine($"{answers}: a torn last line was cut off and answered again");
         if (summary.Skipped > 0) CliIO.Err.WriteLine($"{answers}: resumed after {summary.Skipped} answered questions");
 
-        // Means over the whole answer file (a resumed run's earlier lines included), the cost from the selector.
-        var recorded = RunConfig.FromAnswers(answers) ?? new RunConfig(modelId, method, keep, null, summary.MeanTtftSeconds, null);
-        var config = (recorded with { Tflops = runner.Tflops() }).ToJson();
         if (annotations is not null && shard.Count == 1)
         {
-            var report = BenchmarkScorer.Score(benchmark, answers, questions, annotations);
-            var o = report.ToJsonObject();
-            o["config"] = config;
-            foreach (string w in report.Warnings) CliIO.Err.WriteLine($"warning: {w}");
-            if (json) CliIO.Out.WriteLine(o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            else foreach (string line in report.Text) CliIO.Out.WriteLine(line);
+            ScoreCommand.Print(BenchmarkScorer.Score(benchmark, answers, questions, annotations, config.Tflops), json);
             return 0;
         }
         if (annotations is not null) CliIO.Err.WriteLine($"shard {shard}: not scored alone; join the shards with `lvprune eval merge` and score the merged file");
         var run = new JsonObject
         {
             ["benchmark"] = benchmark.Name, ["answers"] = answers, ["questions"] = plan.Questions.Count, ["skipped"] = summary.Skipped,
-            ["seconds"] = summary.Seconds, ["config"] = config,
+            ["seconds"] = summary.Seconds, ["config"] = config.ToJson(),
         };
         if (json) CliIO.Out.WriteLine(run.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         else CliIO.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{plan.Questions.Count - summary.Skipped} questions answered in {summary.Seconds:F1}s -> {answers}"));

@@ -17,9 +17,7 @@ public static class ScoreCommand
         cmd.SetAction(r =>
         {
             var bench = Benchmark.Parse(r.GetValue(benchmark)!);
-            var report = BenchmarkScorer.Score(bench, r.GetValue(answers)!, r.GetValue(questions), r.GetValue(annotations));
-            if (bench.Id != BenchmarkId.LlavaBench && RunConfig.FromAnswers(r.GetValue(answers)!) is { } config) report.Extra["config"] = config.ToJson();
-            Print(report, r.GetValue(json));
+            Print(BenchmarkScorer.Score(bench, r.GetValue(answers)!, r.GetValue(questions), r.GetValue(annotations)), r.GetValue(json));
             return 0;
         });
         return cmd;

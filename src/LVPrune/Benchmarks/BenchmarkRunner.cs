@@ -61,13 +61,12 @@ public sealed class BenchmarkRunner
     public IReadOnlyList<ModelAnswer> Answer(IReadOnlyList<BenchmarkQuestion> batch)
     {
         var prompts = batch.Select(PromptFor).ToList();
-        if (batch[0].HasImage)
-        {
-            var images = batch.Select(LoadImage).ToList();
-            var answers = _pipeline.Generate(images, prompts, _options, _selector);
-            return answers.Select(a => new ModelAnswer(PyStr.Strip(a.Text), a.Stages.Select(s => s.KeptImageTokens.Length).ToArray(), a.PrefillSeconds)).ToList();
-        }
-        return AnswerTextOnly(prompts);
+        var answers = batch[0].HasImage
+            ? _pipeline.Generate(batch.Select(LoadImage).ToList(), prompts, _options, _selector)
+                       .Select(a => new ModelAnswer(PyStr.Strip(a.Text), a.Stages.Select(s => s.KeptImageTokens.Length).ToArray(), a.PrefillSeconds)).ToList()
+            : AnswerTextOnly(prompts);
+        NativeSafety.DrainFinalizers(); // between batches, when no native call is in flight
+        return answers;
     }
 
     private IReadOnlyList<ModelAnswer> AnswerTextOnly(IReadOnlyList<string> prompts)

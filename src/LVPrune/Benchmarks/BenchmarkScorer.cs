@@ -11,7 +11,17 @@ public static class BenchmarkScorer
     /// <param name="answers">The answer jsonl (for llava-bench: the judge's review jsonl).</param>
     /// <param name="questions">The question file, where the benchmark needs it (vizwiz, pope; optional for vqav2).</param>
     /// <param name="annotations">The ground truth (a file, or a folder for sqa and pope).</param>
-    public static ScoreReport Score(Benchmark benchmark, string answers, string? questions, string? annotations)
+    /// <param name="tflops">The run's cost when the caller knows it (the answer file does not record it).</param>
+    /// <returns>The score, with "config" (model, method, keep ratios, means) when the answer file is one of our runs.</returns>
+    public static ScoreReport Score(Benchmark benchmark, string answers, string? questions, string? annotations, double? tflops = null)
+    {
+        var report = Official(benchmark, answers, questions, annotations);
+        if (benchmark.Id != BenchmarkId.LlavaBench && RunConfig.FromAnswers(answers) is { } config) // a review file records no run
+            report.Extra["config"] = (config with { Tflops = tflops }).ToJson();
+        return report;
+    }
+
+    private static ScoreReport Official(Benchmark benchmark, string answers, string? questions, string? annotations)
     {
         string Need(string? value, string flag, string what) =>
             value ?? throw new LVPruneException($"score --benchmark {benchmark.Name} needs {flag} {what}");
