@@ -8,7 +8,9 @@ public sealed record EvalItem(string Id, string ImagePath, string Question, IRea
     /// <summary>
     /// Every (human, gpt) pair of a conversation file becomes a single-turn item on its image. Extra
     /// reference answers (VQA's ten) come from an "answers" array when present. Family: the entry's
-    /// "family", else "all". Yes/no items (the gpt answer normalises to yes or no) also feed POPE's metrics.
+    /// "family", else "all". Yes/no items (the gpt answer normalises to yes or no, and it is the only
+    /// reference) also feed POPE's metrics; a yes/no question with VQA's ten answers is a VQA item, scored by
+    /// VQA accuracy as VQAv2 scores its yes/no answer type.
     /// </summary>
     public static IReadOnlyList<EvalItem> Load(string jsonPath, int? limit = null)
     {
@@ -34,7 +36,8 @@ public sealed record EvalItem(string Id, string ImagePath, string Question, IRea
                     if (perTurn[turn].TryGetProperty("pope_split", out var p)) pope = p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString() : null;
                 }
                 string norm = VqaNormalizer.Normalize(answer);
-                items.Add(new EvalItem(s.Turns.Count > 2 ? $"{s.Id}_{turn}" : s.Id, image, question, answers, family, norm is "yes" or "no", pope));
+                bool yesNo = norm is "yes" or "no" && answers.Count == 1;
+                items.Add(new EvalItem(s.Turns.Count > 2 ? $"{s.Id}_{turn}" : s.Id, image, question, answers, family, yesNo, pope));
                 if (limit is { } l && items.Count >= l) return items;
             }
         }
