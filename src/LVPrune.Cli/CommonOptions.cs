@@ -27,12 +27,50 @@ public static class CommonOptions
         DefaultValueFactory = _ => "cpu",
     }.AcceptOnlyFromAmong("cpu", "cuda");
 
+    /// <summary>--limit N: the first N items; 0 or less is refused at parse time (it used to run one item).</summary>
+    public static Option<int?> Limit(string description)
+    {
+        var option = new Option<int?>("--limit") { Description = description };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var n) result.AddError($"--limit must be at least 1, got {n}");
+        });
+        return option;
+    }
+
     public static Option<bool> Json() => new("--json") { Description = "print JSON alone on standard output (logs go to standard error)" };
 
     /// <summary>The bundled toy model, copied next to the executable by the build.</summary>
     public static string BundledModel => Path.Combine(AppContext.BaseDirectory, "assets", "toy-llava");
 
     public static string ResolveModel(string? model) => model ?? BundledModel;
+
+    /// <summary>
+    /// The one adapter rule of every command: --adapter FILE when given; otherwise, when LVPruning is asked
+    /// for on the bundled toy model (no --model, or a folder whose model.safetensors is byte-identical to the
+    /// bundled one, such as the repository's assets/toy-llava), the adapter beside it; any other model has no
+    /// default and needs --adapter. Null when there is no default.
+    /// </summary>
+    public static string? DefaultAdapter(string modelDir)
+    {
+        string adapter = Path.Combine(modelDir, "lvpruning.safetensors");
+        return File.Exists(adapter) && IsBundledModel(modelDir) ? adapter : null;
+    }
+
+    /// <summary>The message for LVPruning without an adapter on a model that has no default one.</summary>
+    public static string AdapterNeeded(string what) =>
+        $"{what} needs --adapter FILE (a trained LVPruning adapter): only the bundled toy model has a default adapter";
+
+    private static bool IsBundledModel(string modelDir)
+    {
+        string Full(string d) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d));
+        if (Full(modelDir) == Full(BundledModel)) return true;
+        string mine = Path.Combine(modelDir, "model.safetensors"), bundled = Path.Combine(BundledModel, "model.safetensors");
+        if (!File.Exists(mine) || !File.Exists(bundled) || new FileInfo(mine).Length != new FileInfo(bundled).Length) return false;
+        using var a = File.OpenRead(mine);
+        using var b = File.OpenRead(bundled);
+        return System.Security.Cryptography.SHA256.HashData(a).AsSpan().SequenceEqual(System.Security.Cryptography.SHA256.HashData(b));
+    }
 
     public static Device ParseDevice(string? name)
     {

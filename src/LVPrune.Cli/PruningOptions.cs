@@ -8,7 +8,7 @@ public sealed class PruningOptions
 {
     public Option<string> Method { get; } = new Option<string>("--method")
     {
-        Description = "none, lvpruning (needs --adapter), random, fastv; default: lvpruning with --adapter, else none",
+        Description = "none, lvpruning (needs --adapter, except on the bundled toy model), random, fastv; default: lvpruning with --adapter, else none",
     }.AcceptOnlyFromAmong(PruningMethods.Names);
     public Option<string> Adapter { get; } = new("--adapter") { Description = "LVPruning adapter (.safetensors) to attach" };
     public Option<string> Keep { get; } = KeepOption();
@@ -34,12 +34,16 @@ public sealed class PruningOptions
         return null;
     }
 
-    public PruningSpec Spec(ParseResult r)
+    /// <summary>The pruning asked for; with --method lvpruning and no --adapter, the bundled toy model's adapter (<see cref="CommonOptions.DefaultAdapter"/>).</summary>
+    public PruningSpec Spec(ParseResult r, string modelDir)
     {
-        var adapter = r.GetValue(Adapter);
-        var method = r.GetValue(Method) is { } m ? PruningMethods.Parse(m) : adapter is not null ? PruningMethod.LVPruning : PruningMethod.None;
+        var given = r.GetValue(Adapter);
+        var method = r.GetValue(Method) is { } m ? PruningMethods.Parse(m) : given is not null ? PruningMethod.LVPruning : PruningMethod.None;
+        var adapter = given;
+        if (method == PruningMethod.LVPruning && adapter is null)
+            adapter = CommonOptions.DefaultAdapter(modelDir) ?? throw new LVPruneException(CommonOptions.AdapterNeeded("--method lvpruning"));
         var ratios = Ratios(r.GetValue(Keep), r.GetValue(Rho));
-        if (method == PruningMethod.None && (ratios is not null || adapter is not null) && r.GetValue(Method) is not null)
+        if (method == PruningMethod.None && (ratios is not null || given is not null) && r.GetValue(Method) is not null)
             throw new LVPruneException("--method none takes no --keep, --rho or --adapter");
         if (method == PruningMethod.None && ratios is not null)
             throw new LVPruneException("--keep/--rho need a pruning method: --adapter FILE (lvpruning) or --method random|fastv");

@@ -13,7 +13,7 @@ public static class DemoCommand
     public static Command Create()
     {
         var models = new ModelOptions();
-        var adapter = new Option<string>("--adapter") { Description = "LVPruning adapter (default: the bundled one beside the bundled model; 'none' to skip)" };
+        var adapter = new Option<string>("--adapter") { Description = "LVPruning adapter (default on the bundled toy model: its bundled adapter; other models need it; 'none' to skip)" };
         var keep = PruningOptions.KeepOption();
         var rho = PruningOptions.RhoOption();
         var image = new Option<string>("--image") { Description = "ask about your own picture instead of a generated scene" };
@@ -24,6 +24,9 @@ public static class DemoCommand
         models.AddTo(cmd);
         cmd.SetAction(r =>
         {
+            string modelDir = models.Dir(r);
+            string? adapterPath = r.GetValue(adapter) is "none" ? null
+                : r.GetValue(adapter) ?? CommonOptions.DefaultAdapter(modelDir) ?? throw new LVPruneException(CommonOptions.AdapterNeeded("demo") + " (or --adapter none)");
             string outDir = r.GetValue(output)!;
             Directory.CreateDirectory(outDir);
             RgbImage picture;
@@ -43,8 +46,6 @@ public static class DemoCommand
                 CliIO.Out.WriteLine($"scene: {scenePath}");
             }
             using var pipeline = models.Load(r);
-            string modelDir = models.Dir(r);
-            string? adapterPath = r.GetValue(adapter) is "none" ? null : r.GetValue(adapter) ?? DefaultAdapter(modelDir);
             using var attached = adapterPath is null ? null : LVPruningAdapter.Load(adapterPath, pipeline.Model);
             var spec = new PruningSpec { Method = PruningMethod.LVPruning, Keep = PruningOptions.Ratios(r.GetValue(keep), r.GetValue(rho)) };
             using var selector = attached is null ? null : (LVPruningSelector)SelectorFactory.Create(spec, pipeline.Model, attached)!;
@@ -82,11 +83,5 @@ public static class DemoCommand
             return 0;
         });
         return cmd;
-    }
-
-    private static string? DefaultAdapter(string modelDir)
-    {
-        string path = Path.Combine(modelDir, "lvpruning.safetensors");
-        return File.Exists(path) ? path : null;
     }
 }

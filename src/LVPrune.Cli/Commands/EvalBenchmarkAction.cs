@@ -38,7 +38,7 @@ public sealed class EvalBenchmarkAction
         if (annotations is not null && benchmark.Id is BenchmarkId.LlavaBench or BenchmarkId.MmVet)
             throw new LVPruneException($"--annotations: {benchmark.Title} is graded by an LLM judge; score its review file with `lvprune score` (llava-bench) or export it (mmvet)");
         var plan = BenchmarkPlan.Prepare(benchmark, questions, r.GetValue(Images), shard);
-        var spec = pruning.Spec(r); // flag errors before the model loads
+        var spec = pruning.Spec(r, models.Dir(r)); // flag errors before the model loads
 
         using var pipeline = models.Load(r);
         var progress = new ProgressLine();

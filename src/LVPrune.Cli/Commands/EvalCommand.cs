@@ -17,7 +17,7 @@ public static class EvalCommand
         var models = new ModelOptions();
         var pruning = new PruningOptions();
         var data = new Option<string>("--data") { Description = "LLaVA conversation JSON with images (e.g. from toy-data)" };
-        var limit = new Option<int?>("--limit") { Description = "evaluate only the first N questions (--data)" };
+        var limit = CommonOptions.Limit("evaluate only the first N questions (--data)");
         var batch = new Option<int>("--batch-size") { Description = "questions answered together (only speed changes)", DefaultValueFactory = _ => 16 };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "answer length limit (--data)", DefaultValueFactory = _ => 16 };
         var suffix = new Option<string>("--suffix") { Description = "text appended to each question (--data), e.g. \"Answer the question using a single word or phrase.\"" };
@@ -37,7 +37,7 @@ public static class EvalCommand
             if ((r.GetValue(data) is null) == (r.GetValue(bench.Benchmark) is null))
                 throw new LVPruneException("give --data FILE (a conversation-format data set) or --benchmark NAME with --questions, --images and --answers");
             if (r.GetValue(bench.Benchmark) is not null) return bench.Run(r, models, pruning, r.GetValue(batch), r.GetValue(json));
-            var spec = pruning.Spec(r);
+            var spec = pruning.Spec(r, models.Dir(r));
             var items = EvalItem.Load(r.GetValue(data)!, r.GetValue(limit));
             using var pipeline = models.Load(r);
             using var selector = SelectorFactory.Create(spec, pipeline.Model);
@@ -56,7 +56,9 @@ public static class EvalCommand
             if (r.GetValue(json)) { CliIO.Out.WriteLine(run.Report.ToJson()); return 0; }
             var rep = run.Report;
             CliIO.Out.WriteLine($"accuracy {100 * rep.Accuracy:F2}% on {rep.Count} questions ({spec.MethodName}), " +
-                                  $"{run.Seconds:F1}s, time to first token {1000 * run.MeanTtftSeconds / Math.Max(1, r.GetValue(batch)):F1} ms/question (batched)");
+                                  $"{run.Seconds:F1}s");
+            CliIO.Out.WriteLine($"time to first token (vision + prefill): {1000 * run.TtftSecondsPerBatch:F1} ms per batch ({run.Batches} batches of up to {r.GetValue(batch)}), " +
+                                  $"{1000 * run.TtftSecondsPerQuestion:F1} ms per question");
             foreach (var (family, acc) in rep.Families) CliIO.Out.WriteLine($"  {family,-10} {100 * acc:F2}%");
             if (rep.Pope is { } p)
                 CliIO.Out.WriteLine($"  POPE       precision {100 * p.Precision:F2}  recall {100 * p.Recall:F2}  F1 {100 * p.F1:F2}  yes-ratio {100 * p.YesRatio:F2}");

@@ -25,7 +25,7 @@ public static class ForwardCommand
         pruning.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var spec = pruning.Spec(r);
+            var spec = pruning.Spec(r, r.GetValue(model)!);
             var planPath = r.GetValue(plan);
             if (planPath is not null && spec.Method != PruningMethod.None)
                 throw new LVPruneException("give --keep-plan or a pruning method, not both");

@@ -29,7 +29,7 @@ public static class GenerateCommand
         pruning.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            var spec = pruning.Spec(r);
+            var spec = pruning.Spec(r, models.Dir(r));
             var options = new GenerationOptions
             {
                 MaxNewTokens = r.GetValue(maxNew), Temperature = r.GetValue(temperature), TopP = r.GetValue(topP), Seed = r.GetValue(seed),
@@ -65,16 +65,17 @@ public static class GenerateCommand
                     ["method"] = spec.MethodName,
                     ["stages"] = answer.Stages.Select(s => new Dictionary<string, object> { ["after_layer"] = s.AfterLayer, ["kept_image_tokens"] = s.KeptImageTokens }).ToList(),
                     ["tflops"] = tflops,
-                    ["timing"] = new Dictionary<string, double>
+                    ["timing"] = new Dictionary<string, object?>
                     {
                         ["vision_s"] = answer.VisionSeconds, ["ttft_s"] = answer.PrefillSeconds, ["decode_s"] = answer.DecodeSeconds,
+                        ["decode_steps"] = answer.DecodeSteps, ["decode_ms_per_token"] = answer.DecodeMsPerToken,
                     },
                 };
                 CliIO.Out.WriteLine(JsonSerializer.Serialize(output));
             }
             else
                 CliIO.Err.WriteLine($"[{answer.Tokens.Length} tokens; time to first token {answer.PrefillSeconds * 1000:F0} ms (vision {answer.VisionSeconds * 1000:F0} ms); " +
-                                        $"decode {answer.DecodeSeconds * 1000 / Math.Max(1, answer.Tokens.Length - 1):F1} ms/token; {tflops:F4} TFLOPs prefill" +
+                                        $"decode {answer.DecodeMsPerToken ?? 0:F1} ms/token; {tflops:F4} TFLOPs prefill" +
                                         (answer.Stages.Count > 0 ? $"; kept {string.Join(" -> ", answer.Stages.Select(s => s.KeptImageTokens.Length))} of {pipeline.Model.Config.ImageTokens} image tokens]" : "]"));
             return 0;
         });

@@ -39,7 +39,7 @@ public static class TrainCommand
         var template = new Option<string>("--template") { Description = "prompt template (default: the model's prompt_config.json, else llava-hf)" }.AcceptOnlyFromAmong("llava-hf", "llava-v1");
         var imagePosition = new Option<string>("--image-position") { Description = "first: <image> before the question (LLaVA-1.5); last: after it (default: the model's prompt_config.json, else first)" }.AcceptOnlyFromAmong("first", "last");
         var imageMode = new Option<string>("--image-mode") { Description = "pad (original LLaVA-1.5) or crop (llava-hf processor)", DefaultValueFactory = _ => "pad" }.AcceptOnlyFromAmong("pad", "crop");
-        var limit = new Option<int?>("--limit") { Description = "use only the first N samples" };
+        var limit = CommonOptions.Limit("use only the first N samples");
         var dtype = CommonOptions.DType();
         var keep = PruningOptions.KeepOption();
         var rho = PruningOptions.RhoOption();

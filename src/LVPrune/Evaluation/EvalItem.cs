@@ -14,6 +14,7 @@ public sealed record EvalItem(string Id, string ImagePath, string Question, IRea
     /// </summary>
     public static IReadOnlyList<EvalItem> Load(string jsonPath, int? limit = null)
     {
+        if (limit < 1) throw new LVPruneException($"--limit must be at least 1, got {limit}");
         var items = new List<EvalItem>();
         foreach (var s in ConversationDataset.Enumerate(jsonPath, requireImages: true))
         {

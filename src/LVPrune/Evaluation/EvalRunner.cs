@@ -10,12 +10,21 @@ namespace LVPrune.Evaluation;
 public sealed record Prediction(string Id, string Family, string Question, string Prediction_, IReadOnlyList<string> Answers, double Score, string? PopeSplit);
 
 /// <summary>Evaluation results with the cost it ran at.</summary>
-public sealed record EvalRun(EvalReport Report, IReadOnlyList<Prediction> Predictions, double MeanTtftSeconds, double Seconds);
+/// <param name="PrefillSeconds">time to first token (vision tower + prefill) summed over the batches</param>
+/// <param name="Batches">batches answered (the last may hold fewer than the batch size)</param>
+public sealed record EvalRun(EvalReport Report, IReadOnlyList<Prediction> Predictions, double PrefillSeconds, int Batches, double Seconds)
+{
+    /// <summary>Mean time to first token of one batch, as measured.</summary>
+    public double TtftSecondsPerBatch => Batches == 0 ? 0 : PrefillSeconds / Batches;
+
+    /// <summary>Prefill time per question: the batches' total over the questions answered.</summary>
+    public double TtftSecondsPerQuestion => Predictions.Count == 0 ? 0 : PrefillSeconds / Predictions.Count;
+}
 
 /// <summary>
 /// Answers every item greedily in batches, scores them with the official VQA normalisation and
 /// POPE's yes/no reading, and reports accuracy overall, per family and POPE's metrics. Time to
-/// first token is measured per batch (vision tower + prefill) and averaged per item.
+/// first token is measured per batch (vision tower + prefill) and summed.
 /// </summary>
 public static class EvalRunner
 {
@@ -26,7 +35,8 @@ public static class EvalRunner
         var acc = new EvalAccumulator();
         var predictions = new List<Prediction>();
         var options = new GenerationOptions { MaxNewTokens = maxNewTokens };
-        double ttft = 0;
+        double prefill = 0;
+        int batches = 0;
         var sw = Stopwatch.StartNew();
         for (int start = 0; start < items.Count; start += batchSize)
         {
@@ -34,7 +44,8 @@ public static class EvalRunner
             var images = chunk.Select(i => ImageIO.Load(i.ImagePath)).ToList();
             var prompts = chunk.Select(i => pipeline.PromptFor(suffix is null ? i.Question : i.Question + "\n" + suffix)).ToList();
             var answers = pipeline.Generate(images, prompts, options, selector);
-            ttft += answers[0].PrefillSeconds * chunk.Count;
+            prefill += answers[0].PrefillSeconds; // one prefill serves the whole batch
+            batches++;
             for (int k = 0; k < chunk.Count; k++)
             {
                 var item = chunk[k];
@@ -44,7 +55,7 @@ public static class EvalRunner
             onProgress?.Invoke(Math.Min(items.Count, start + batchSize), items.Count);
             NativeSafety.DrainFinalizers(); // between batches, when no native call is in flight
         }
-        return new EvalRun(acc.ToReport(), predictions, ttft / items.Count, sw.Elapsed.TotalSeconds);
+        return new EvalRun(acc.ToReport(), predictions, prefill, batches, sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>Writes predictions as JSONL atomically.</summary>

@@ -7,10 +7,17 @@ using static TorchSharp.torch;
 namespace LVPrune.Generation;
 
 /// <summary>One answer: text, tokens, what each pruning stage kept, and timings.</summary>
+/// <param name="PrefillSeconds">time to first token, the vision tower included</param>
+/// <param name="DecodeSeconds">all decode steps of the batch after the first token</param>
+/// <param name="DecodeSteps">decode forward passes the batch ran (the first token comes from prefill)</param>
 public sealed record Answer(
     string Text, int[] Tokens, int PromptTokens,
     IReadOnlyList<(int AfterLayer, int[] KeptImageTokens)> Stages,
-    double VisionSeconds, double PrefillSeconds, double DecodeSeconds);
+    double VisionSeconds, double PrefillSeconds, double DecodeSeconds, int DecodeSteps)
+{
+    /// <summary>Milliseconds per decode step (per token after the first); null when nothing was decoded.</summary>
+    public double? DecodeMsPerToken => DecodeSteps == 0 ? null : 1000 * DecodeSeconds / DecodeSteps;
+}
 
 /// <summary>
 /// A loaded model with its tokenizer, image preprocessing and prompt template: images and
@@ -66,7 +73,7 @@ public sealed class LlavaPipeline : IDisposable
             var stages = result.Stages.Select(s => (s.AfterLayer, s.KeptImageTokens[b].Select(i => (int)i).ToArray())).ToList();
             var tokens = result.Tokens[b].Where(t => t < Tokenizer.VocabSize).ToArray();
             answers.Add(new Answer(Tokenizer.Decode(tokens).Trim(), result.Tokens[b], ids[b].Count, stages,
-                                   result.VisionSeconds, result.PrefillSeconds, result.DecodeSeconds));
+                                   result.VisionSeconds, result.PrefillSeconds, result.DecodeSeconds, result.DecodedSteps));
         }
         return answers;
     }

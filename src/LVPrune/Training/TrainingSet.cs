@@ -31,6 +31,7 @@ public sealed class TrainingSet
     public static TrainingSet Load(string jsonPath, string modelDir, LlavaConfig config, LlavaTokenizer tokenizer, PromptConfig prompt,
                                    ResizeMode mode, int maxLength, int? limit = null)
     {
+        if (limit < 1) throw new LVPruneException($"--limit must be at least 1, got {limit}");
         var samples = ConversationDataset.Load(jsonPath, requireImages: true);
         var encoder = new SampleEncoder(tokenizer, prompt.TemplateKind, maxLength, prompt.ImagePosition);
         var encoded = new List<EncodedSample>();

@@ -9,13 +9,7 @@ public class CliErrorTests
 {
     private static (int code, string stdout, string stderr) Run(params string[] args) => CliRunner.Run(args);
 
-    private static void AssertUserError((int code, string stdout, string stderr) r, string expected)
-    {
-        Assert.Equal(2, r.code);
-        Assert.StartsWith("error: ", r.stderr);
-        Assert.Contains(expected, r.stderr);
-        Assert.DoesNotContain("   at ", r.stderr); // no stack trace
-    }
+    private static void AssertUserError((int code, string stdout, string stderr) r, string expected) => CliRunner.AssertUserError(r, expected);
 
     [Fact]
     public void MissingModelFolder() => AssertUserError(Run("inspect", "--model", "/nonexistent/model"), "/nonexistent/model");

@@ -22,7 +22,7 @@ public class CommandTests
         var data = Path.Combine(ckpt.Dir, "data");
         ShapesVqaWriter.Write(data, count: 12, seed: 3, minObjects: 2, maxObjects: 3, imageSize: 64);
         var output = Path.Combine(ckpt.Dir, "sweep");
-        var r = Run("sweep", "--model", ckpt.Dir, "--data", Path.Combine(data, "data.json"), "--rho", "0.6,0.5", "--out", output);
+        var r = Run("sweep", "--model", ckpt.Dir, "--adapter", Path.Combine(ckpt.Dir, "lvpruning.safetensors"), "--data", Path.Combine(data, "data.json"), "--rho", "0.6,0.5", "--out", output);
         Assert.True(r.code == 0, r.stderr);
         var rows = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json"))).RootElement.EnumerateArray().ToList();
         Assert.Equal(1 + 2 * 3, rows.Count); // none + (lvpruning, random, fastv) x 2 budgets
