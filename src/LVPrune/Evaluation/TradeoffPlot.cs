@@ -25,8 +25,8 @@ public static class TradeoffPlot
         c.Clear(SKColors.White);
         using var axis = new SKPaint { Color = SKColors.Black, StrokeWidth = 1.5f, IsAntialias = true };
         using var grid = new SKPaint { Color = new SKColor(225, 225, 225), StrokeWidth = 1 };
-        using var font = new SKFont(SKTypeface.Default, 13);
-        using var titleFont = new SKFont(SKTypeface.FromFamilyName(null, SKFontStyle.Bold), 15);
+        using var font = Images.BundledFont.Font(13);
+        using var titleFont = Images.BundledFont.Font(15, bold: true);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         var inv = CultureInfo.InvariantCulture;
         for (int i = 0; i <= 5; i++)

@@ -4,7 +4,8 @@ namespace LVPrune.Images;
 
 /// <summary>
 /// Draws the image the model saw once per pruning stage, with the patches that stage kept at full
-/// brightness and the pruned ones dimmed, side by side with a caption each, as a PNG.
+/// brightness and the pruned ones dimmed, side by side with a caption each, as a PNG. Text is drawn
+/// with the bundled font (<see cref="BundledFont"/>).
 /// </summary>
 public static class PruningOverlay
 {
@@ -29,8 +30,8 @@ public static class PruningOverlay
         using var image = SKImage.FromBitmap(source);
         using var dim = new SKPaint { Color = new SKColor(0, 0, 0, 170) };
         using var frame = new SKPaint { Color = new SKColor(255, 200, 0), IsStroke = true, StrokeWidth = 1 };
-        using var font = new SKFont(SKTypeface.Default, 13);
-        using var bold = new SKFont(SKTypeface.FromFamilyName(null, SKFontStyle.Bold), 14);
+        using var font = BundledFont.Font(13);
+        using var bold = BundledFont.Font(14, bold: true);
         using var text = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         float patch = (float)side / grid;
         for (int row = 0; row < rows.Count; row++)
