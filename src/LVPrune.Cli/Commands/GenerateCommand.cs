@@ -45,10 +45,9 @@ public static class GenerateCommand
             bool asJson = r.GetValue(json);
             var answer = pipeline.Generate([picture], [fullPrompt], options, selector, asJson ? null : text => CliIO.Out.Write(text))[0];
             if (!asJson) CliIO.Out.WriteLine();
-            var keep = StageKeep(answer, pipeline.Model.Config.ImageTokens);
-            double tflops = FlopsModel.Compute(FlopsShape.From(pipeline.Model.Config, answer.Stages.Select(s => s.AfterLayer).ToArray()),
-                                               Math.Max(1, answer.PromptTokens - 1), keep,
-                                               decisionModules: spec.Method == PruningMethod.LVPruning).TotalTflops;
+            double tflops = FlopsModel.PrefillTflops(pipeline.Model.Config, answer.PromptTokens - 1,
+                                                     answer.Stages.Select(s => (s.AfterLayer, s.KeptImageTokens.Length)).ToList(),
+                                                     decisionModules: spec.Method == PruningMethod.LVPruning);
             if (r.GetValue(show) is { } png)
             {
                 var input = ClipPreprocessor.PrepareImage(picture, pipeline.ImageConfig, pipeline.ImageMode);
@@ -81,8 +80,4 @@ public static class GenerateCommand
         });
         return cmd;
     }
-
-    /// <summary>The keep ratios a run actually had, for the FLOPs model (null when nothing was pruned).</summary>
-    public static double[]? StageKeep(Answer answer, int imageTokens) =>
-        answer.Stages.Count == 0 ? null : answer.Stages.Select(s => (double)s.KeptImageTokens.Length / imageTokens).ToArray();
 }

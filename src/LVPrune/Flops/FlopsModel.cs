@@ -113,6 +113,18 @@ public static class FlopsModel
         return new FlopsReport(parts.Total, parts, tokensPerLayer);
     }
 
+    /// <summary>
+    /// TFLOPs of a prefill that ran: <paramref name="textTokens"/> text tokens, and after each stage (the layer
+    /// and the image tokens it kept; none = unpruned) the tokens left. <paramref name="decisionModules"/> counts
+    /// LVPruning's modules (false for random and FastV, which score nothing).
+    /// </summary>
+    public static double PrefillTflops(Checkpoints.LlavaConfig config, int textTokens, IReadOnlyList<(int AfterLayer, int Kept)> stages, bool decisionModules)
+    {
+        var shape = FlopsShape.From(config, stages.Select(s => s.AfterLayer).ToArray());
+        var keep = stages.Count == 0 ? null : stages.Select(s => (double)s.Kept / config.ImageTokens).ToArray();
+        return Compute(shape, Math.Max(1, textTokens), keep, decisionModules && keep is not null).TotalTflops;
+    }
+
     /// <summary>Vision tokens kept at a stage: the runtime's own rule, <see cref="KeepRatios.Count"/>.</summary>
     public static int KeptVisionTokens(double keepFraction, int originalVisionTokens) => KeepRatios.Count(keepFraction, originalVisionTokens);
 

@@ -41,8 +41,9 @@ public static class ImageIO
         return Decode(bytes, path);
     }
 
-    /// <summary>Decodes encoded image bytes; <paramref name="nameForErrors"/> names the source in error messages.</summary>
-    public static RgbImage Decode(byte[] bytes, string nameForErrors)
+    /// <summary>Decodes encoded image bytes; <paramref name="nameForErrors"/> names the source in error messages.
+    /// An image of more than <paramref name="maxPixels"/> pixels is refused before any pixel is decoded.</summary>
+    public static RgbImage Decode(byte[] bytes, string nameForErrors, long maxPixels = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         if (bytes.Length == 0)
@@ -54,6 +55,8 @@ public static class ImageIO
         int w = codec.Info.Width, h = codec.Info.Height;
         if (w <= 0 || h <= 0)
             throw new LVPruneException($"cannot decode image {nameForErrors}: its size is {w}x{h}");
+        if ((long)w * h > maxPixels)
+            throw new LVPruneException($"image {nameForErrors} is {w}x{h} = {(long)w * h} pixels, over the limit of {maxPixels}");
 
         // No colour space in the destination: Skia then applies no colour conversion (as PIL).
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
