@@ -1,0 +1,55 @@
+using System.CommandLine;
+using LVPrune.Server;
+using LVPrune.Serving;
+
+namespace LVPrune.Cli.Commands;
+
+/// <summary>`lvprune serve`: an OpenAI-compatible server with per-request pruning (LVPrune.Server), until Ctrl-C.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var models = new ModelOptions();
+        var pruning = new PruningOptions();
+        var host = new Option<string>("--host") { Description = "address to listen on (an IP address or localhost)", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "port to listen on (0 = any free port)", DefaultValueFactory = _ => 8080 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "most requests decoding together (1 = one at a time)", DefaultValueFactory = _ => 8 };
+        var maxQueue = new Option<int>("--max-queue") { Description = "most requests waiting; more are answered 429", DefaultValueFactory = _ => 64 };
+        var apiKey = new Option<string>("--api-key") { Description = "require \"Authorization: Bearer KEY\" on /v1/*" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of requests that set none", DefaultValueFactory = _ => 256 };
+        var cmd = new Command("serve", "Serve the model over HTTP: OpenAI's /v1/chat/completions with per-request pruning, /metrics, and a page at /.")
+        {
+            host, port, maxBatch, maxQueue, apiKey, maxTokens,
+        };
+        models.AddTo(cmd);
+        pruning.AddTo(cmd);
+        cmd.SetAction(async (r, cancellation) =>
+        {
+            var spec = pruning.Spec(r);
+            string dir = models.Dir(r);
+            string bundledAdapter = Path.Combine(dir, "lvpruning.safetensors");
+            var engineOptions = new ChatEngineOptions
+            {
+                ModelId = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))),
+                MaxBatch = r.GetValue(maxBatch), MaxQueue = r.GetValue(maxQueue), DefaultMaxTokens = r.GetValue(maxTokens),
+                DefaultPruning = spec,
+                // Without --adapter, per-request lvpruning uses the adapter beside the model, when there is one.
+                AdapterPath = spec.AdapterPath ?? (File.Exists(bundledAdapter) ? bundledAdapter : null),
+            };
+            engineOptions.Validate();
+            var serverOptions = new ServerOptions { Host = r.GetValue(host)!, Port = r.GetValue(port), ApiKey = r.GetValue(apiKey) };
+            serverOptions.Validate();
+            var pipeline = models.Load(r);
+            await using var server = await LVPruneServer.StartAsync(pipeline, engineOptions, serverOptions, CliIO.Err, cancellation);
+            CliIO.Err.WriteLine($"serving {engineOptions.ModelId}: max batch {engineOptions.MaxBatch}, queue {engineOptions.MaxQueue}, " +
+                                $"default pruning {Pruning.PruningSpec.Name(spec.Method)}, lvpruning adapter {engineOptions.AdapterPath ?? "none"}" +
+                                (serverOptions.ApiKey is null ? "" : ", API key required") + "; Ctrl-C stops");
+            CliIO.Out.WriteLine($"listening on {server.Address}");
+            CliIO.Out.Flush();
+            await server.WaitAsync(cancellation);
+            CliIO.Err.WriteLine("stopping");
+            return 0;
+        });
+        return cmd;
+    }
+}
