@@ -1,10 +1,11 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using LVPrune.Server;
 using LVPrune.Serving;
 
 namespace LVPrune.Cli.Commands;
 
-/// <summary>`lvprune serve`: an OpenAI-compatible server with per-request pruning (LVPrune.Server), until Ctrl-C.</summary>
+/// <summary>`lvprune serve`: an OpenAI-compatible server with per-request pruning (LVPrune.Server), until Ctrl-C or SIGTERM.</summary>
 public static class ServeCommand
 {
     public static Command Create()
@@ -39,14 +40,18 @@ public static class ServeCommand
             engineOptions.Validate();
             var serverOptions = new ServerOptions { Host = r.GetValue(host)!, Port = r.GetValue(port), ApiKey = r.GetValue(apiKey) };
             serverOptions.Validate();
+            // Ctrl-C (SIGINT) and SIGTERM stop the server; the default handling would end the process at once.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             var pipeline = models.Load(r);
-            await using var server = await LVPruneServer.StartAsync(pipeline, engineOptions, serverOptions, CliIO.Err, cancellation);
+            await using var server = await LVPruneServer.StartAsync(pipeline, engineOptions, serverOptions, CliIO.Err, stop.Token);
             CliIO.Err.WriteLine($"serving {engineOptions.ModelId}: max batch {engineOptions.MaxBatch}, queue {engineOptions.MaxQueue}, " +
                                 $"default pruning {Pruning.PruningSpec.Name(spec.Method)}, lvpruning adapter {engineOptions.AdapterPath ?? "none"}" +
                                 (serverOptions.ApiKey is null ? "" : ", API key required") + "; Ctrl-C stops");
             CliIO.Out.WriteLine($"listening on {server.Address}");
             CliIO.Out.Flush();
-            await server.WaitAsync(cancellation);
+            await server.WaitAsync(stop.Token);
             CliIO.Err.WriteLine("stopping");
             return 0;
         });
