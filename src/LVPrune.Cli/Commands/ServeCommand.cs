@@ -31,7 +31,7 @@ public static class ServeCommand
             string bundledAdapter = Path.Combine(dir, "lvpruning.safetensors");
             var engineOptions = new ChatEngineOptions
             {
-                ModelId = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))),
+                ModelId = ChatEngineOptions.ModelIdOf(dir),
                 MaxBatch = r.GetValue(maxBatch), MaxQueue = r.GetValue(maxQueue), DefaultMaxTokens = r.GetValue(maxTokens),
                 DefaultPruning = spec,
                 // Without --adapter, per-request lvpruning uses the adapter beside the model, when there is one.

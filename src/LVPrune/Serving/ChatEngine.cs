@@ -193,10 +193,13 @@ public sealed class ChatEngine : IDisposable
     /// <summary>One round of the worker: rows leave, rows join, one decode step. False when the engine stops.</summary>
     private bool Iterate(ref GenerationBatch? batch, List<Pending> running)
     {
-        // Finished and cancelled rows leave; the rest are realigned on a fresh cache.
-        if (running.Any(p => p.Done || p.Cancelled))
+        // Finished and cancelled rows leave. Rebuilding the cache costs about a third of a decode step, so a
+        // finished row rides along unsampled until new rows join (the join rebuilds the cache anyway) or
+        // until half the rows are finished.
+        foreach (var p in running.Where(p => !p.Done && p.Cancelled)) Cancel(p);
+        int finished = running.Count(p => p.Done);
+        if (finished > 0 && 2 * finished >= running.Count)
         {
-            foreach (var p in running.Where(p => !p.Done && p.Cancelled)) Cancel(p);
             var old = batch!;
             var keep = running.Select((p, i) => (p, i)).Where(x => !x.p.Done).ToList();
             batch = keep.Count == 0 ? null : GenerationBatch.Gather([.. keep.Select(x => (old, x.i))]);
@@ -204,12 +207,13 @@ public sealed class ChatEngine : IDisposable
             running.Clear();
             running.AddRange(keep.Select(x => x.p));
         }
+        int alive = running.Count(p => !p.Done);
 
         // Admit waiting requests into free rows (under the lock that SubmitAll queues under).
         var admitted = new List<Pending>();
         lock (_admission)
         {
-            while (running.Count + admitted.Count < Options.MaxBatch && _queue.Reader.TryRead(out var next))
+            while (alive + admitted.Count < Options.MaxBatch && _queue.Reader.TryRead(out var next))
             {
                 if (next.Cancelled) Cancel(next);
                 else
@@ -221,7 +225,7 @@ public sealed class ChatEngine : IDisposable
             }
         }
         Options.Observer?.QueueLength(_queue.Reader.Count);
-        if (running.Count == 0 && admitted.Count == 0)
+        if (alive == 0 && admitted.Count == 0)
             return _queue.Reader.WaitToReadAsync(_stopping.Token).AsTask().GetAwaiter().GetResult();
 
         try
@@ -245,16 +249,18 @@ public sealed class ChatEngine : IDisposable
             var rows = group.ToList();
             var prefilled = Prefill(rows);
             if (prefilled is null) continue;
-            var alive = rows.Where(p => !p.Done).ToList();
+            var joining = rows.Where(p => !p.Done).ToList();
             var current = batch;
-            var sources = running.Select((_, i) => (current!, i)).Concat(alive.Select(p => (prefilled, rows.IndexOf(p)))).ToList();
+            // Finished rows still riding along are dropped here, with the rebuild the join needs anyway.
+            var staying = running.Select((p, i) => (p, i)).Where(x => !x.p.Done).ToList();
+            var sources = staying.Select(x => (current!, x.i)).Concat(joining.Select(p => (prefilled, rows.IndexOf(p)))).ToList();
             try
             {
                 batch = sources.Count == 0 ? null : GenerationBatch.Gather(sources);
             }
             catch
             {
-                foreach (var p in alive) Fail(p, new InvalidOperationException("the new rows could not join the batch"));
+                foreach (var p in joining) Fail(p, new InvalidOperationException("the new rows could not join the batch"));
                 throw;
             }
             finally
@@ -262,9 +268,10 @@ public sealed class ChatEngine : IDisposable
                 prefilled.Dispose();
             }
             current?.Dispose();
-            running.AddRange(alive);
+            running.Clear();
+            running.AddRange(staying.Select(x => x.p).Concat(joining));
         }
-        if (running.Count > 0) Decode(batch!, running);
+        if (running.Any(p => !p.Done)) Decode(batch!, running);
     }
 
     /// <summary>Prefills one group; returns its batch (rows already finished by their first token are marked done), or null when it failed.</summary>
@@ -318,7 +325,7 @@ public sealed class ChatEngine : IDisposable
         long start = Stopwatch.GetTimestamp();
         try
         {
-            Options.Observer?.DecodeBatch(running.Count);
+            Options.Observer?.DecodeBatch(running.Count(p => !p.Done));
             var next = batch.Step();
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             for (int b = 0; b < running.Count; b++)
@@ -382,7 +389,11 @@ public sealed class ChatEngine : IDisposable
     {
         p.Done = true;
         if (p.Admitted) Interlocked.Decrement(ref _activeRows);
-        p.Row?.Dispose();
+        if (p.Row is { } row)
+        {
+            row.Finished = true; // rides along unsampled until the batch is rebuilt
+            row.Dispose();
+        }
         p.Registration.Dispose();
         (p.Request.Pruning.Selector as IDisposable)?.Dispose();
         Options.Observer?.Finished(outcome, p.Request.PromptTokens, p.Completion);

@@ -23,6 +23,9 @@ public sealed record ChatEngineOptions
     public long MaxImagePixels { get; init; } = 4096L * 4096;
     public IServingObserver? Observer { get; init; }
 
+    /// <summary>The model id a folder is served under: its name ("toy-llava" for assets/toy-llava/).</summary>
+    public static string ModelIdOf(string modelDir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)));
+
     public void Validate()
     {
         if (MaxBatch < 1) throw new LVPruneException($"--max-batch must be >= 1, got {MaxBatch}");

@@ -30,6 +30,9 @@ public sealed class BatchRow : IDisposable
     public long Position { get; internal set; }
     /// <summary>Tokens sampled so far (the first comes from prefill).</summary>
     public int Generated { get; internal set; }
+    /// <summary>Set when the row's request has ended: the row may stay in its batch until the batch is
+    /// rebuilt, fed and advanced like the others, but its sampler is no longer asked.</summary>
+    public bool Finished { get; set; }
 
     public void Dispose() => Sampler.Dispose();
 }
@@ -175,6 +178,7 @@ public sealed class GenerationBatch : IDisposable
             lengths[l] = (int)rows.Max(r => valid[r.Source][l][r.Row]);
             padded |= rows.Any(r => valid[r.Source][l][r.Row] != lengths[l]);
         }
+        // Room for every row's remaining tokens; a finished row that rides along needs none of its own.
         int capacity = lengths.Max() + rows.Max(r => Math.Max(1, r.Source._rows[r.Row].Options.MaxNewTokens - r.Source._rows[r.Row].Generated));
         var kv = first[0].K;
         var cache = new KvCache(layers, B, (int)kv.shape[1], capacity, (int)kv.shape[3], kv.dtype, kv.device);
@@ -223,7 +227,7 @@ public sealed class GenerationBatch : IDisposable
     {
         var ids = logits.argmax(-1).cpu().data<long>().ToArray();                                        // [B]
         for (int b = 0; b < rows.Count; b++)
-            if (rows[b].Options.Temperature > 0)
+            if (rows[b].Options.Temperature > 0 && !rows[b].Finished)
                 ids[b] = rows[b].Sampler.Next(logits.narrow(0, b, 1)).cpu().data<long>()[0];
         return ids;
     }

@@ -38,7 +38,7 @@ public sealed class LVPruneChatClient : IChatClient
         var pipeline = new LlavaPipeline(ModelLoader.Load(modelDir, dtype), modelDir);
         try
         {
-            options ??= new ChatEngineOptions { ModelId = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir))) };
+            options ??= new ChatEngineOptions { ModelId = ChatEngineOptions.ModelIdOf(modelDir) };
             return new LVPruneChatClient(new ChatEngine(pipeline, options, ownsPipeline: true), ownsEngine: true);
         }
         catch

@@ -60,23 +60,24 @@ public class ChatEngineTests
     }
 
     [Fact]
-    public async Task SampledAndRandomRows_DrawWhatTheyDrawAlone()
+    public async Task SampledAndRandomRows_DrawWhatTheyDrawAlone_AsRowsFinishAndJoin()
     {
-        using var engine = ToyServing.Engine(maxBatch: 4);
+        using var engine = ToyServing.Engine(maxBatch: 3);
         var pipeline = engine.Pipeline;
         using var adapter = LVPruningAdapter.Load(ToyServing.AdapterPath, pipeline.Model);
         var questions = ToyServing.Questions.Take(4).ToList();
+        // Lengths 3, 5, 7, 9: row 0 finishes first and rides along unsampled until row 3 joins.
         var requests = questions.Select((q, i) => engine.Prepare(ToyServing.Ask(q), new ChatSettings
         {
-            MaxTokens = 6, IgnoreEos = true, Temperature = 1.5, TopP = 0.9, Seed = 100 + i, Pruning = new PruningRequest("random", 0.6, Seed: 7 + i),
+            MaxTokens = 3 + 2 * i, IgnoreEos = true, Temperature = 1.5, TopP = 0.9, Seed = 100 + i, Pruning = new PruningRequest("random", 0.6, Seed: 7 + i),
         })).ToList();
         var answers = await All(engine, requests);
-        Assert.All(answers, a => Assert.Equal(4, a.Stats.PrefillBatch));
+        Assert.Equal([3, 3, 3, 1], answers.Select(a => a.Stats.PrefillBatch));
         for (int i = 0; i < questions.Count; i++)
         {
             // Alone, a random selector of the request's seed draws [1, N] per stage; in the batch each row keeps its own.
             var selector = new RandomSelector(adapter.Layers, KeepRatios.FromRho(0.6), pipeline.Model.Config.ImageTokens, 7 + i);
-            var solo = ToyServing.Solo(pipeline, questions[i], new GenerationOptions { MaxNewTokens = 6, StopAtEos = false, Temperature = 1.5, TopP = 0.9, Seed = 100 + i }, selector);
+            var solo = ToyServing.Solo(pipeline, questions[i], new GenerationOptions { MaxNewTokens = 3 + 2 * i, StopAtEos = false, Temperature = 1.5, TopP = 0.9, Seed = 100 + i }, selector);
             Assert.Equal(solo.Text, answers[i].Text.Trim());
             Assert.Equal(solo.Stages.Select(s => s.KeptImageTokens), answers[i].Stats.Stages.Select(s => s.KeptImageTokens));
         }

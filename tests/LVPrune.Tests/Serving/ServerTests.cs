@@ -102,6 +102,7 @@ public class ServerTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         string q = ToyServing.Questions[4];
         var pruning = ServerHarness.Pruning("lvpruning", 0.5);
         var whole = await H.AnswerAsync(ServerHarness.Ask(q, pruning));
+        Assert.Equal(Generate("--question", q, "--adapter", ToyServing.AdapterPath, "--rho", "0.5").GetProperty("text").GetString(), ServerHarness.Content(whole));
         var body = ServerHarness.Ask(q, pruning, stream: true);
         body["stream_options"] = new JsonObject { ["include_usage"] = true };
         var (response, events) = await H.StreamAsync(body);
