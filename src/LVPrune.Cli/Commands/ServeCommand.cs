@@ -47,7 +47,7 @@ public static class ServeCommand
             var pipeline = models.Load(r);
             await using var server = await LVPruneServer.StartAsync(pipeline, engineOptions, serverOptions, CliIO.Err, stop.Token);
             CliIO.Err.WriteLine($"serving {engineOptions.ModelId}: max batch {engineOptions.MaxBatch}, queue {engineOptions.MaxQueue}, " +
-                                $"default pruning {Pruning.PruningSpec.Name(spec.Method)}, lvpruning adapter {engineOptions.AdapterPath ?? "none"}" +
+                                $"default pruning {spec.MethodName}, lvpruning adapter {engineOptions.AdapterPath ?? "none"}" +
                                 (serverOptions.ApiKey is null ? "" : ", API key required") + "; Ctrl-C stops");
             CliIO.Out.WriteLine($"listening on {server.Address}");
             CliIO.Out.Flush();

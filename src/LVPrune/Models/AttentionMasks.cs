@@ -6,7 +6,11 @@ namespace LVPrune.Models;
 /// <summary>
 /// Which keys the queries of one forward segment (the layers between two pruning stages) may see,
 /// built only where needed: an unpadded prefill uses SDPA's causal flag and an unpadded decode step
-/// needs no mask at all. Masks are memoised per (cache length, key count) and owned here.
+/// needs no mask at all. A pass that starts on an empty cache (or has none) memoises its masks per
+/// key count and owns them: every layer of the segment holds the same tokens. Over cached keys each
+/// layer gets its own mask, since layers of equal length may hold different padding: a cache whose
+/// rows were prefilled apart and realigned (<see cref="KvCache.Gather"/>) pads a row by how much
+/// more its batch-mates kept in that layer, which differs between layers before and after a stage.
 /// </summary>
 public sealed class AttentionMasks(int queries, bool hasPadding) : IDisposable
 {
@@ -33,7 +37,8 @@ public sealed class AttentionMasks(int queries, bool hasPadding) : IDisposable
             if (Queries == 1) return null;
             if (past == 0) { isCausal = true; return null; }
         }
-        if (_masks.TryGetValue((past, tk), out var cached)) return cached;
+        bool memo = past == 0;
+        if (memo && _masks.TryGetValue((past, tk), out var cached)) return cached;
         Tensor mask;
         using (var scope = NewDisposeScope())
         {
@@ -41,14 +46,16 @@ public sealed class AttentionMasks(int queries, bool hasPadding) : IDisposable
             var causal = kpos.le(qpos);                                                  // [Tq, Tk]
             var self = kpos.eq(qpos);
             var m = causal.unsqueeze(0).logical_and(keysValid.unsqueeze(1)).logical_or(self.unsqueeze(0)); // [B, Tq, Tk]
-            mask = m.unsqueeze(1).DetachFromDisposeScope();                              // [B, 1, Tq, Tk], owned here
+            mask = m.unsqueeze(1);                                                       // [B, 1, Tq, Tk]
+            if (!memo) return mask.MoveToOuterDisposeScope();                            // this layer's, in the caller's scope
+            mask.DetachFromDisposeScope();                                               // owned here
         }
         _masks[(past, tk)] = mask;
         return mask;
     }
 
     /// <summary>Boolean "may attend" [B|1, 1, Tq, Tk] whatever form the mask took (the memoised mask, or a new
-    /// causal or all-true one in the caller's dispose scope).</summary>
+    /// one in the caller's dispose scope).</summary>
     public Tensor Allowed(int past, Tensor keysValid)
     {
         var mask = Mask(past, keysValid, out bool isCausal);

@@ -57,6 +57,64 @@ public sealed class KvCache : IDisposable
         return (layer.K.narrow(2, 0, layer.Length), layer.V.narrow(2, 0, layer.Length), layer.Valid.narrow(1, 0, layer.Length));
     }
 
+    /// <summary>
+    /// A new cache holding the given rows of other caches (continuous batching: rows prefilled apart, with
+    /// different lengths and pruning, decode together), with <paramref name="room"/> free slots after the
+    /// longest layer. In every layer a source row holds [padding][valid tokens] (left-padded prefill, then
+    /// decode steps); its valid keys (already RoPE-rotated), values and validity are copied unchanged,
+    /// right-aligned, so only the leading padding differs and each row attends to exactly the keys it
+    /// would attend to alone. The padding slots are zeroed: masked keys still enter attention's weighted
+    /// sum with weight 0, and 0 x NaN from uninitialised memory would be NaN. The sources stay as they were.
+    /// </summary>
+    public static KvCache Gather(IReadOnlyList<(KvCache Source, int Row)> rows, int room)
+    {
+        if (rows.Count == 0) throw new ArgumentException("no rows to gather", nameof(rows));
+        int layers = rows[0].Source.LayerCount, B = rows.Count;
+        if (rows.Any(r => r.Source.LayerCount != layers)) throw new ArgumentException("rows from caches of different depths", nameof(rows));
+        using var scope = NewDisposeScope();
+        var valid = rows.Select(r => r.Source).Distinct().ToDictionary(c => c, c => c.TrailingValidCounts());
+        var lengths = Enumerable.Range(0, layers).Select(l => (int)rows.Max(r => valid[r.Source][l][r.Row])).ToArray();
+        var kv = rows[0].Source[0].K;
+        var cache = new KvCache(layers, B, (int)kv.shape[1], lengths.Max() + room, (int)kv.shape[3], kv.dtype, kv.device);
+        for (int l = 0; l < layers; l++)
+        {
+            var dst = cache[l];
+            for (int b = 0; b < B; b++)
+            {
+                var (source, row) = rows[b];
+                var src = source[l];
+                int n = (int)valid[source][l][row], from = src.Length - n, to = lengths[l] - n;
+                if (to > 0)
+                {
+                    dst.K[b].narrow(1, 0, to).zero_();                                                 // [KvH, to, Dh]
+                    dst.V[b].narrow(1, 0, to).zero_();
+                    cache.HasPadding = true;
+                }
+                dst.K[b].narrow(1, to, n).copy_(src.K[row].narrow(1, from, n));                        // [KvH, n, Dh]
+                dst.V[b].narrow(1, to, n).copy_(src.V[row].narrow(1, from, n));
+                dst.Valid[b].narrow(0, to, n).copy_(src.Valid[row].narrow(0, from, n));                // all true
+            }
+            dst.Length = lengths[l];
+        }
+        return cache;
+    }
+
+    /// <summary>Per layer, per row: how many valid tokens the layer holds. Throws unless they end the row.</summary>
+    private long[][] TrailingValidCounts()
+    {
+        var counts = new long[LayerCount][];
+        for (int l = 0; l < LayerCount; l++)
+        {
+            var layer = _layers[l];
+            var valid = layer.Valid.narrow(1, 0, layer.Length).to(ScalarType.Int64);                       // [B, L]
+            counts[l] = valid.sum([1]).cpu().data<long>().ToArray();
+            var trailing = valid.flip(1).cumprod(1).sum([1]).cpu().data<long>().ToArray();                       // run of valid tokens at the end
+            if (!counts[l].SequenceEqual(trailing))
+                throw new InvalidOperationException($"KV cache layer {l} holds padding after valid tokens; its rows cannot be realigned");
+        }
+        return counts;
+    }
+
     public void Dispose()
     {
         foreach (var l in _layers) { l.K.Dispose(); l.V.Dispose(); l.Valid.Dispose(); }

@@ -10,6 +10,9 @@ public sealed record PruningSpec
     public IReadOnlyList<double>? Keep { get; init; }
     /// <summary>Seed of random selection.</summary>
     public long Seed { get; init; } = 0;
+    /// <summary>Random selection over a batch whose rows were asked apart (serving): one seed per row, each row
+    /// drawing from its own generator as it would alone; null = one generator seeded by <see cref="Seed"/>.</summary>
+    public IReadOnlyList<long>? RowSeeds { get; init; }
     /// <summary>FastV's K: prune from layer K, ranked by layer K-1's attention.</summary>
     public int FastVK { get; init; } = 2;
     /// <summary>FastV's kept share; null = 0.5, FastV's default.</summary>

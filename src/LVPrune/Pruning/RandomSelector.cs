@@ -6,23 +6,30 @@ namespace LVPrune.Pruning;
 
 /// <summary>
 /// The floor any learned method must beat: the same stages and budgets as LVPruning, with the
-/// live vision tokens to keep drawn uniformly at random (seeded; independently per row). Owns its
-/// generator: dispose it.
+/// live vision tokens to keep drawn uniformly at random (seeded; independently per row). With one
+/// seed, one generator draws the whole batch's scores [B, Nv]; with one seed per row (serving), each
+/// row draws [1, Nv] from its own generator, so a row keeps what it keeps alone in any batch. Owns its
+/// generators: dispose it.
 /// </summary>
 public sealed class RandomSelector : ITokenSelector
 {
     private readonly int[] _counts;
-    private readonly TorchSharp.torch.Generator _generator;
+    private readonly TorchSharp.torch.Generator[] _generators;
 
     public RandomSelector(IReadOnlyList<int> layers, IReadOnlyList<double> keep, int imageTokens, long seed)
+        : this(layers, keep, imageTokens, [seed]) { }
+
+    /// <param name="seeds">one seed for the batch, or one per row</param>
+    public RandomSelector(IReadOnlyList<int> layers, IReadOnlyList<double> keep, int imageTokens, IReadOnlyList<long> seeds)
     {
+        if (seeds.Count == 0) throw new ArgumentException("no seed", nameof(seeds));
         if (layers.Count != keep.Count) throw new LVPruneException($"{keep.Count} keep ratios for {layers.Count} stages");
         KeepRatios.Validate(keep);
         Layers = layers.ToArray();
         Keep = keep.ToArray();
         Stages = layers.Select(l => new SelectionStage(l)).ToArray();
         _counts = KeepRatios.Counts(keep, imageTokens);
-        _generator = new TorchSharp.torch.Generator((ulong)seed);
+        _generators = seeds.Select(s => new TorchSharp.torch.Generator((ulong)s)).ToArray();
     }
 
     public IReadOnlyList<SelectionStage> Stages { get; }
@@ -38,10 +45,21 @@ public sealed class RandomSelector : ITokenSelector
         long B = imagePos.shape[0], Nv = imagePos.shape[1];
         int k = _counts[input.Stage];
         if (k >= Nv) return StageDecision.KeepAll;
-        var score = rand([B, Nv], generator: _generator).to(input.Hidden.device);          // [B, Nv]
+        var score = Draw(B, Nv).to(input.Hidden.device);                                    // [B, Nv]
         return new StageDecision(KeepIndices: TopKRemoval.KeepIndices(isImage, imagePos, score, k).MoveToOuterDisposeScope(),
                                  Scores: score.MoveToOuterDisposeScope());
     }
 
-    public void Dispose() => _generator.Dispose();
+    /// <summary>Uniform scores [B, Nv]: one draw from the batch's generator, or a row from each row's own.</summary>
+    private Tensor Draw(long B, long Nv)
+    {
+        if (_generators.Length == 1) return rand([B, Nv], generator: _generators[0]);
+        if (_generators.Length != B) throw new InvalidOperationException($"{_generators.Length} row seeds for a batch of {B}");
+        return cat(_generators.Select(g => rand([1, Nv], generator: g)).ToArray(), 0);    // [B, Nv]
+    }
+
+    public void Dispose()
+    {
+        foreach (var g in _generators) g.Dispose();
+    }
 }

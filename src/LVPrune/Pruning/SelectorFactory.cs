@@ -42,7 +42,7 @@ public static class SelectorFactory
                 var keep = spec.Keep ?? adapter?.TrainingKeep ?? KeepRatios.FromRho(0.5);
                 var layers = adapter?.Layers ?? KeepRatios.DefaultLayers(decoderLayers, keep.Count);
                 if (layers.Count != keep.Count) throw new LVPruneException($"{keep.Count} keep ratios for {layers.Count} stages");
-                return new RandomSelector(layers, keep, imageTokens, spec.Seed);
+                return new RandomSelector(layers, keep, imageTokens, spec.RowSeeds ?? [spec.Seed]);
             }
             case PruningMethod.FastV:
                 return new FastVSelector(spec.FastVK, spec.FastVShare ?? 0.5, imageTokens, decoderLayers);

@@ -3,7 +3,9 @@ using System.Threading.Channels;
 using LVPrune.Flops;
 using LVPrune.Generation;
 using LVPrune.Images;
+using LVPrune.Models;
 using LVPrune.Pruning;
+using TorchSharp;
 
 namespace LVPrune.Serving;
 
@@ -13,8 +15,9 @@ namespace LVPrune.Serving;
 /// <see cref="ChatEngineOptions.MaxQueue"/>) for the one worker thread that runs the model (TorchSharp's
 /// dispose scopes are thread-local). The worker admits waiting requests up to
 /// <see cref="ChatEngineOptions.MaxBatch"/> rows, prefills those with the same pruning together, adds them to
-/// the rows already decoding (continuous batching, exact: <see cref="GenerationBatch"/>), decodes all rows
-/// one token per step, and lets finished or cancelled rows leave. Each request's events stream back through
+/// the rows already decoding (continuous batching, exact: <see cref="GenerationSession.Join"/>), decodes all rows
+/// one token per step (<see cref="GenerationSession.Step"/>, the loop `generate` runs too), and lets finished or
+/// cancelled rows leave. Each request's events stream back through
 /// its <see cref="ChatStream"/>. One failing request fails alone; the worker goes on.
 /// </summary>
 public sealed class ChatEngine : IDisposable
@@ -27,6 +30,7 @@ public sealed class ChatEngine : IDisposable
     private readonly Thread _worker;
     private readonly object _admission = new();
     private readonly int _padId;
+    private readonly int _eosId;
     private long _cancelled;
     private int _activeRows;
 
@@ -39,9 +43,10 @@ public sealed class ChatEngine : IDisposable
         string? adapterPath = options.AdapterPath ?? options.DefaultPruning.AdapterPath;
         _adapter = adapterPath is null ? null : LVPruningAdapter.Load(adapterPath, pipeline.Model);
         // Fail at start, not on the first request, when the default pruning cannot be built.
-        using (var probe = ResolvedPruning.Resolve(null, options.DefaultPruning, _adapter, pipeline.Model).Selector as IDisposable) { }
+        ResolvedPruning.Resolve(null, options.DefaultPruning, _adapter, pipeline.Model);
         var config = pipeline.Model.Config;
         _padId = config.PadTokenId ?? pipeline.Tokenizer.PadId ?? pipeline.Tokenizer.EosId;
+        _eosId = pipeline.Tokenizer.EosId;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.MaxQueue)
         {
             FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = false,
@@ -148,7 +153,6 @@ public sealed class ChatEngine : IDisposable
         public Channel<ChatEvent> Events { get; } = Channel.CreateUnbounded<ChatEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         public volatile bool Cancelled;
         public CancellationTokenRegistration Registration;
-        public BatchRow? Row;
         public AnswerText? Text;
         public ChatStats? Stats;
         public long FirstTokenAt;
@@ -160,7 +164,7 @@ public sealed class ChatEngine : IDisposable
     private void Run()
     {
         var running = new List<Pending>();
-        GenerationBatch? batch = null;
+        GenerationSession? batch = null;
         try
         {
             while (true)
@@ -191,18 +195,19 @@ public sealed class ChatEngine : IDisposable
     }
 
     /// <summary>One round of the worker: rows leave, rows join, one decode step. False when the engine stops.</summary>
-    private bool Iterate(ref GenerationBatch? batch, List<Pending> running)
+    private bool Iterate(ref GenerationSession? batch, List<Pending> running)
     {
         // Finished and cancelled rows leave. Rebuilding the cache costs about a third of a decode step, so a
         // finished row rides along unsampled until new rows join (the join rebuilds the cache anyway) or
         // until half the rows are finished.
         foreach (var p in running.Where(p => !p.Done && p.Cancelled)) Cancel(p);
+        StopDoneRows(batch, running);
         int finished = running.Count(p => p.Done);
         if (finished > 0 && 2 * finished >= running.Count)
         {
             var old = batch!;
             var keep = running.Select((p, i) => (p, i)).Where(x => !x.p.Done).ToList();
-            batch = keep.Count == 0 ? null : GenerationBatch.Gather([.. keep.Select(x => (old, x.i))]);
+            batch = keep.Count == 0 ? null : GenerationSession.Join([.. keep.Select(x => (old, x.i))]);
             old.Dispose();
             running.Clear();
             running.AddRange(keep.Select(x => x.p));
@@ -242,8 +247,9 @@ public sealed class ChatEngine : IDisposable
 
     /// <summary>Prefills each group of equal pruning among <paramref name="admitted"/> together, adds the rows to
     /// the running batch, and runs one decode step.</summary>
-    private void JoinAndDecode(List<Pending> admitted, ref GenerationBatch? batch, List<Pending> running)
+    private void JoinAndDecode(List<Pending> admitted, ref GenerationSession? batch, List<Pending> running)
     {
+        if (admitted.Count > 0) batch?.Pause(); // the prefill runs with LibTorch's usual threads
         foreach (var group in admitted.GroupBy(p => p.Request.Pruning.GroupKey))
         {
             var rows = group.ToList();
@@ -256,7 +262,7 @@ public sealed class ChatEngine : IDisposable
             var sources = staying.Select(x => (current!, x.i)).Concat(joining.Select(p => (prefilled, rows.IndexOf(p)))).ToList();
             try
             {
-                batch = sources.Count == 0 ? null : GenerationBatch.Gather(sources);
+                batch = sources.Count == 0 ? null : GenerationSession.Join(sources);
             }
             catch
             {
@@ -274,26 +280,29 @@ public sealed class ChatEngine : IDisposable
         if (running.Any(p => !p.Done)) Decode(batch!, running);
     }
 
-    /// <summary>Prefills one group; returns its batch (rows already finished by their first token are marked done), or null when it failed.</summary>
-    private GenerationBatch? Prefill(List<Pending> rows)
+    /// <summary>Prefills one group; returns its session (each row's first token sampled, not yet taken), or null when it failed.</summary>
+    private GenerationSession? Prefill(List<Pending> rows)
     {
         long start = Stopwatch.GetTimestamp();
+        GenerationSession? session = null;
         try
         {
-            foreach (var p in rows)
+            foreach (var p in rows) p.Text = new AnswerText(_pipeline.Tokenizer, p.Request.Stop);
+            var model = _pipeline.Model;
+            var config = model.Config;
+            using var selector = ResolvedPruning.ForGroup(rows.Select(p => p.Request.Pruning).ToList(), model, _adapter);
+            using (torch.NewDisposeScope())
+            using (var batch = ChatRequest.Batch(rows.Select(p => p.Request).ToList(), model.Config, _padId))
             {
-                p.Row = new BatchRow(p.Request.PromptIds, p.Request.Pixels, p.Request.Options);
-                p.Text = new AnswerText(_pipeline.Tokenizer, p.Request.Stop);
+                session = new GenerationSession(model, batch, rows.Select(p => p.Request.Options).ToList(), _eosId);
+                session.Prefill(selector);
             }
-            var selector = ResolvedPruning.ForGroup(rows.Select(p => p.Request.Pruning).ToList());
-            var (batch, prefill) = GenerationBatch.Prefill(_pipeline.Model, rows.Select(p => p.Row!).ToList(), selector, _padId);
             long end = Stopwatch.GetTimestamp();
             Options.Observer?.PrefillBatch(rows.Count);
-            var config = _pipeline.Model.Config;
             for (int i = 0; i < rows.Count; i++)
             {
                 var p = rows[i];
-                var stages = prefill[i].Stages.Select(s => new StageKept(s.AfterLayer, s.KeptImageTokens)).ToList();
+                var stages = session.Stages.Select(s => new StageKept(s.AfterLayer, s.KeptImageTokens[i].Select(t => (int)t).ToArray())).ToList();
                 var pruning = p.Request.Pruning;
                 p.FirstTokenAt = end;
                 p.Stats = new ChatStats
@@ -309,30 +318,39 @@ public sealed class ChatEngine : IDisposable
                 };
                 Options.Observer?.FirstToken(p.Stats.TtftSeconds, pruning.MethodName, stages, config.ImageTokens);
                 p.Events.Writer.TryWrite(new ChatStarted(p.Stats));
-                Accept(p, p.Row!.LastToken);
             }
-            return batch;
+            return session;
         }
         catch (Exception e)
         {
+            session?.Dispose();
             foreach (var p in rows) Fail(p, e);
             return null;
         }
     }
 
-    private void Decode(GenerationBatch batch, List<Pending> running)
+    /// <summary>One step of the running batch: each row's pending token is taken (streamed, checked against its stop
+    /// sequences), then the rows decode their next. Rows the session ended (EOS, their token budget) finish here.</summary>
+    private void Decode(GenerationSession batch, List<Pending> running)
     {
         long start = Stopwatch.GetTimestamp();
         try
         {
             Options.Observer?.DecodeBatch(running.Count(p => !p.Done));
-            var next = batch.Step();
+            bool stepped = batch.Step((b, token) =>
+            {
+                Accept(running[b], token);
+                if (running[b].Done) batch.Stop(b);
+            });
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var ends = batch.Ends;
             for (int b = 0; b < running.Count; b++)
             {
-                if (running[b].Done) continue;
-                Options.Observer?.Token(seconds);
-                Accept(running[b], next[b]);
+                var p = running[b];
+                if (p.Done) continue;
+                if (ends[b] == RowEnd.EndOfSequence) Finish(p, "stop");
+                else if (ends[b] == RowEnd.Length) Finish(p, "length");
+                else if (stepped) Options.Observer?.Token(seconds);
             }
         }
         catch (Exception e)
@@ -341,20 +359,22 @@ public sealed class ChatEngine : IDisposable
         }
     }
 
-    /// <summary>Takes a row's newly sampled token: end of sequence, text (up to a stop sequence), or the length limit.</summary>
-    private void Accept(Pending p, long token)
+    /// <summary>Rows whose requests ended outside a step (cancelled, failed) stop in the session: they ride along unsampled.</summary>
+    private static void StopDoneRows(GenerationSession? batch, List<Pending> running)
     {
-        var options = p.Request.Options;
-        if (options.StopAtEos && token == _pipeline.Tokenizer.EosId)
-        {
-            Finish(p, "stop");
-            return;
-        }
+        if (batch is null) return;
+        for (int b = 0; b < running.Count; b++)
+            if (running[b].Done && !batch.Finished[b]) batch.Stop(b);
+    }
+
+    /// <summary>Takes a row's token (the session ends rows at EOS and at their budget): its text, up to a stop sequence.</summary>
+    private void Accept(Pending p, int token)
+    {
+        if (p.Done) return;
         p.Completion++;
-        string text = p.Text!.Push((int)token);
+        string text = p.Text!.Push(token);
         if (text.Length > 0) p.Events.Writer.TryWrite(new ChatDelta(text));
         if (p.Text.Stopped) Finish(p, "stop");
-        else if (p.Row!.Generated >= options.MaxNewTokens) Finish(p, "length");
     }
 
     private void Finish(Pending p, string reason)
@@ -389,13 +409,7 @@ public sealed class ChatEngine : IDisposable
     {
         p.Done = true;
         if (p.Admitted) Interlocked.Decrement(ref _activeRows);
-        if (p.Row is { } row)
-        {
-            row.Finished = true; // rides along unsampled until the batch is rebuilt
-            row.Dispose();
-        }
         p.Registration.Dispose();
-        (p.Request.Pruning.Selector as IDisposable)?.Dispose();
         Options.Observer?.Finished(outcome, p.Request.PromptTokens, p.Completion);
         p.Events.Writer.TryComplete(error);
     }

@@ -1,4 +1,7 @@
+using LVPrune.Checkpoints;
 using LVPrune.Generation;
+using LVPrune.Models;
+using static TorchSharp.torch;
 
 namespace LVPrune.Serving;
 
@@ -32,4 +35,20 @@ public sealed class ChatRequest
     public ResolvedPruning Pruning { get; }
     /// <summary>Prompt tokens with the image's tokens counted (before pruning), as OpenAI's usage reports them.</summary>
     public int PromptTokens { get; }
+
+    /// <summary>Requests' prompts as one left-padded batch with their images [B, 3, S, S], in the caller's dispose scope.</summary>
+    public static LlavaBatch Batch(IReadOnlyList<ChatRequest> requests, LlavaConfig config, int padId)
+    {
+        int size = config.VisionConfig.ImageSize, B = requests.Count;
+        var pixelData = new float[B * 3 * size * size];
+        for (int b = 0; b < B; b++)
+        {
+            var pixels = requests[b].Pixels;
+            if (pixels.Length != 3 * size * size)
+                throw new ArgumentException($"request {b}: pixels hold {pixels.Length} floats, the model takes 3 x {size} x {size}");
+            pixels.CopyTo(pixelData, b * 3 * size * size);
+        }
+        return LlavaBatch.FromTokens(requests.Select(r => (IReadOnlyList<long>)r.PromptIds).ToList(), tensor(pixelData, [B, 3, size, size]),
+                                     config.ImageTokenIndex, config.ImageTokens, padId);
+    }
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LVPrune.Checkpoints;
 using LVPrune.Generation;
+using LVPrune.Models;
 using LVPrune.Images;
 using Microsoft.Extensions.AI;
 using static TorchSharp.torch;

@@ -5,36 +5,34 @@ namespace LVPrune.Serving;
 
 /// <summary>
 /// A request's pruning made concrete against the server's defaults and its adapter: the method, the budget
-/// as asked, the selector that carries it out, and the key of the prefill groups it may join (requests
-/// share a prefill batch only when they prune after the same layers to the same token counts).
+/// as asked, the <see cref="PruningSpec"/> that carries it out (<see cref="SelectorFactory"/> builds the
+/// selectors), and the key of the prefill groups it may join (requests share a prefill batch only when they
+/// prune after the same layers to the same token counts).
 /// </summary>
 public sealed class ResolvedPruning
 {
-    private ResolvedPruning(PruningMethod method, double? rho, IReadOnlyList<double>? keep, ITokenSelector? selector, string groupKey)
+    private ResolvedPruning(PruningSpec spec, double? rho, IReadOnlyList<double>? keep, string groupKey)
     {
-        Method = method;
+        Spec = spec;
         Rho = rho;
         Keep = keep;
-        Selector = selector;
         GroupKey = groupKey;
     }
 
-    public PruningMethod Method { get; }
-    public string MethodName => PruningSpec.Name(Method);
+    public PruningSpec Spec { get; }
+    public PruningMethod Method => Spec.Method;
+    public string MethodName => Spec.MethodName;
     /// <summary>The rho asked for (or the server's), when the budget was given as one.</summary>
     public double? Rho { get; }
     /// <summary>Keep ratios per stage (lvpruning, random), or [share] for fastv; null without pruning.</summary>
     public IReadOnlyList<double>? Keep { get; }
-    /// <summary>The request's own selector (null: no pruning).</summary>
-    public ITokenSelector? Selector { get; }
     public string GroupKey { get; }
 
-    /// <summary>One selector for a prefill group of requests with equal <see cref="GroupKey"/>: random selection
-    /// keeps a selector per row (each row draws from its own seed, as alone); the others decide row by row anyway.</summary>
-    public static ITokenSelector? ForGroup(IReadOnlyList<ResolvedPruning> group) =>
-        group[0].Selector is null ? null
-        : group[0].Method == PruningMethod.Random && group.Count > 1 ? new RowwiseSelector(group.Select(g => g.Selector!).ToList())
-        : group[0].Selector;
+    /// <summary>The selector of a prefill group of requests with equal <see cref="GroupKey"/> (null: no pruning;
+    /// dispose it). Random selection draws each row from its own request's seed (<see cref="PruningSpec.RowSeeds"/>),
+    /// as that row would alone; the other methods decide row by row anyway.</summary>
+    public static ITokenSelector? ForGroup(IReadOnlyList<ResolvedPruning> group, LlavaForConditionalGeneration model, LVPruningAdapter? adapter) =>
+        SelectorFactory.Create(group[0].Spec with { RowSeeds = group.Select(g => g.Spec.Seed).ToArray() }, model, adapter);
 
     /// <summary>
     /// Resolves <paramref name="request"/> (null: the defaults) against <paramref name="defaults"/> (the server's
@@ -46,16 +44,7 @@ public sealed class ResolvedPruning
         const string F = PruningRequest.FieldName;
         var method = defaults.Method;
         if (request?.Method is { } name)
-        {
-            method = name switch
-            {
-                "none" => PruningMethod.None,
-                "lvpruning" => PruningMethod.LVPruning,
-                "random" => PruningMethod.Random,
-                "fastv" => PruningMethod.FastV,
-                _ => throw new RequestException($"{F}.method '{name}' is not one of none, lvpruning, random, fastv", $"{F}.method", "invalid_pruning_method"),
-            };
-        }
+            method = Wrap(() => PruningMethods.Parse(name, $"{F}.method"), $"{F}.method", "invalid_pruning_method");
         double? rho = request?.Rho;
         var keep = request?.Keep;
         if (rho is { } r && !(r > 0 && r <= 1))
@@ -91,23 +80,25 @@ public sealed class ResolvedPruning
         };
         if (request?.Seed is { } seed) spec = spec with { Seed = seed };
 
-        var selector = Wrap(() => spec.CreateSelector(model, adapter), $"{F}.keep", "invalid_rho");
+        // The request's own selector, built once to check the budget and read its stages and counts.
+        using var selector = Wrap(() => SelectorFactory.Create(spec, model, adapter), $"{F}.keep", "invalid_rho");
+        int imageTokens = model.Config.ImageTokens;
         IReadOnlyList<double>? ratios = selector switch
         {
             LVPruningSelector lv => lv.Keep,
+            RandomSelector rs => rs.Keep,
             FastVSelector fv => [fv.KeepShare],
-            _ => spec.Keep,
+            _ => null,
         };
         IReadOnlyList<int> counts = selector switch
         {
             LVPruningSelector lv => lv.KeepCounts,
             RandomSelector rs => rs.KeepCounts,
-            FastVSelector fv => [fv.KeepCount],
+            FastVSelector fv => [KeepRatios.Count(fv.KeepShare, imageTokens)],
             _ => [],
         };
-        if (method == PruningMethod.Random && ratios is null) ratios = counts.Select(c => (double)c / model.Config.ImageTokens).ToArray();
-        string key = selector is null ? "none" : $"{PruningSpec.Name(method)}|{string.Join(",", selector.Layers)}|{string.Join(",", counts)}";
-        return new ResolvedPruning(method, rho, ratios, selector, key);
+        string key = selector is null ? "none" : $"{spec.MethodName}|{string.Join(",", selector.StageLayers())}|{string.Join(",", counts)}";
+        return new ResolvedPruning(spec, rho, ratios, key);
     }
 
     private static T Wrap<T>(Func<T> action, string param, string code)

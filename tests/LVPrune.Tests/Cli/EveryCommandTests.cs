@@ -19,7 +19,7 @@ public class EveryCommandTests
 
     [Fact]
     public void TheCommandSet_IsTheDocumentedOne() =>
-        Assert.Equal(["demo", "generate", "eval", "toy-data", "train", "forward", "inspect", "flops", "sweep", "bench", "score", "export", "report"], CliApp.Build().Subcommands.Select(c => c.Name));
+        Assert.Equal(["demo", "generate", "eval", "toy-data", "train", "forward", "inspect", "flops", "sweep", "bench", "score", "export", "report", "serve"], CliApp.Build().Subcommands.Select(c => c.Name));
 
     [Theory]
     [MemberData(nameof(Commands))]

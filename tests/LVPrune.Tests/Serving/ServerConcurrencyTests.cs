@@ -36,11 +36,11 @@ public class ServerConcurrencyTests
         {
             var spec = pruning[i] is null ? new PruningSpec() : new PruningSpec
             {
-                Method = PruningSpec.ParseMethod(pruning[i]!["method"]!.GetValue<string>()),
+                Method = PruningMethods.Parse(pruning[i]!["method"]!.GetValue<string>()),
                 Keep = pruning[i]!["method"]!.GetValue<string>() == "fastv" ? null : KeepRatios.FromRho(pruning[i]!["rho"]!.GetValue<double>()),
                 FastVShare = pruning[i]!["method"]!.GetValue<string>() == "fastv" ? pruning[i]!["rho"]!.GetValue<double>() : null,
             };
-            var selector = spec.CreateSelector(pipeline.Model, adapter);
+            var selector = SelectorFactory.Create(spec, pipeline.Model, adapter);
             var solo = ToyServing.Solo(pipeline, ToyServing.Questions[i], new GenerationOptions { MaxNewTokens = 6 + 3 * i, StopAtEos = false }, selector);
             (selector as IDisposable)?.Dispose();
             Assert.Equal(solo.Text, ServerHarness.Content(answers[i]).Trim());

@@ -4,6 +4,7 @@ using LVPrune.Generation;
 using LVPrune.Images;
 using LVPrune.Models;
 using LVPrune.Pruning;
+using LVPrune.Recipes;
 using LVPrune.Serving;
 using LVPrune.Toy;
 
