@@ -36,10 +36,10 @@ public class PruningOverlayTests
     }
 
     [Fact]
-    public void BundledFont_HasTheGlyphsOfCaptions()
+    public void BundledFont_HasTheGlyphsOfCaptionsAndChartLabels()
     {
         using var font = BundledFont.Font(13);
-        var glyphs = font.GetGlyphs("after layer 0: 72 kept -> 43 (ü, é, –)");
+        var glyphs = font.GetGlyphs("after layer 0: 72 kept -> 43 (ü, é, –); LVPruning ρ=0.5");
         Assert.DoesNotContain((ushort)0, glyphs);
         Assert.Equal("DejaVu Sans", BundledFont.Regular.FamilyName);
     }

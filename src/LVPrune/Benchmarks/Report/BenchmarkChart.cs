@@ -1,4 +1,5 @@
 using System.Globalization;
+using LVPrune.Images;
 using SkiaSharp;
 
 namespace LVPrune.Benchmarks.Report;
@@ -27,8 +28,8 @@ public static class BenchmarkChart
         double yMin = Math.Min(0, Math.Floor(values.Min() - 0.5)), yMax = Math.Max(differences ? 1 : 0, Math.Ceiling(values.Max() + 0.5));
 
         const int left = 60, right = 190, top = 50, bottom = 70;
-        using var font = new SKFont(ChartFont.Typeface(), 12);
-        using var titleFont = new SKFont(ChartFont.Typeface(bold: true), 15);
+        using var font = BundledFont.Font(12);
+        using var titleFont = BundledFont.Font(15, bold: true);
         int W = Math.Max(560, left + right + columns.Count * Math.Max(80, 20 + 14 * Math.Max(1, series.Count))), H = 420;
         W = Math.Max(W, left + 20 + (int)titleFont.MeasureText(title));
         float Y(double v) => (float)(H - bottom - (v - yMin) / Math.Max(1e-9, yMax - yMin) * (H - top - bottom));

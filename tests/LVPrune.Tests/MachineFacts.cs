@@ -1,0 +1,58 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace LVPrune.Tests;
+
+/// <summary>What the CPU running the tests can do, for tests of kernels that need a feature.</summary>
+public static class Cpu
+{
+    /// <summary>AVX2 with FMA: LVPrune's bf16 kernels (Models.Bf16Gemv.Supported).</summary>
+    public static bool HasAvx2 => Avx2.IsSupported && Fma.IsSupported;
+    public static bool HasAvx512 => HasAvx2 && Avx512F.IsSupported;
+}
+
+/// <summary>
+/// What a test may need that a machine can lack, in one place: each property is the reason a test cannot
+/// run here, or null when it can. The attributes below set it as their Skip, so such a test is reported
+/// as skipped, never as passed (CI machines have AVX2 but no AVX-512; .ci/run installs the browser).
+/// </summary>
+public static class Missing
+{
+    public static string? Avx2 => Cpu.HasAvx2 ? null : "needs AVX2 and FMA, which this CPU lacks";
+    public static string? Avx512 => Cpu.HasAvx512 ? null : "needs AVX-512, which this CPU lacks";
+    public static string? Browser => Serving.SystemBrowser.Present ? null
+        : $"needs {Serving.SystemBrowser.Chromium} and {Serving.SystemBrowser.Driver} (apt-get install chromium chromium-driver; .ci/run does)";
+}
+
+/// <summary>A fact skipped on a CPU without AVX2 and FMA.</summary>
+public sealed class Avx2FactAttribute : FactAttribute
+{
+    public Avx2FactAttribute() => Skip = Missing.Avx2;
+}
+
+/// <summary>A theory skipped on a CPU without AVX2 and FMA.</summary>
+public sealed class Avx2TheoryAttribute : TheoryAttribute
+{
+    public Avx2TheoryAttribute() => Skip = Missing.Avx2;
+}
+
+/// <summary>A theory skipped on a CPU without AVX-512.</summary>
+public sealed class Avx512TheoryAttribute : TheoryAttribute
+{
+    public Avx512TheoryAttribute() => Skip = Missing.Avx512;
+}
+
+/// <summary>A fact skipped where the system's headless Chromium and chromedriver are not installed.</summary>
+public sealed class BrowserFactAttribute : FactAttribute
+{
+    public BrowserFactAttribute() => Skip = Missing.Browser;
+}
+
+/// <summary>
+/// Tests that touch process-wide native state (LibTorch's thread count, the GEMV helper threads, the
+/// finalizer census) run in this collection, one at a time and after the parallel ones.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class NativeStateCollection
+{
+    public const string Name = "Native state (serial)";
+}
