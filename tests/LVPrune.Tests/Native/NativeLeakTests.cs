@@ -57,6 +57,35 @@ public class NativeLeakTests : IClassFixture<TrainingFixture>
         AssertNothingFinalized(census, "30 decode steps");
     }
 
+    /// <summary>Serving's decode loop: rows with their own options and samplers, prefilled apart (one pruned with a
+    /// per-row random seed), joined on a realigned cache (padding, so per-layer masks), stepped, one stopped.</summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void ServingSteps_OnJoinedRows_LeaveNothingToTheFinalizer(ScalarType dtype)
+    {
+        using var model = BenchModels.Random(Config(), dtype);
+        using var batch = BenchRunner.DummyBatch(model, 12);
+        GenerationOptions Row(double temperature, long seed) => new() { MaxNewTokens = 80, StopAtEos = false, Temperature = temperature, TopP = 0.9, Seed = seed };
+        using var random = SelectorFactory.Create(new PruningSpec { Method = PruningMethod.Random, RowSeeds = [7] }, model);
+        using var plain = new GenerationSession(model, batch, [Row(0, 0)], eosId: -1);
+        using var pruned = new GenerationSession(model, batch, [Row(0.8, 5)], eosId: -1);
+        plain.Prefill();
+        pruned.Prefill(random);
+        using var warm = GenerationSession.Join([(plain, 0), (pruned, 0)]);
+        for (int i = 0; i < 3; i++) warm.Step(); // first calls size tables and start the kernels' threads
+        using var census = new FinalizerCensus();
+        census.Settle(reset: true);
+        using (var joined = GenerationSession.Join([(warm, 0), (warm, 1)]))
+        {
+            for (int i = 0; i < 30; i++) Assert.True(joined.Step());
+            joined.Stop(0);
+            for (int i = 0; i < 5; i++) Assert.True(joined.Step());
+        }
+        census.Settle(reset: false);
+        AssertNothingFinalized(census, "a join and 35 serving decode steps");
+    }
+
     [Theory]
     [InlineData(ScalarType.Float32)]
     [InlineData(ScalarType.BFloat16)]
