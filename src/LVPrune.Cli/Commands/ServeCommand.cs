@@ -26,16 +26,15 @@ public static class ServeCommand
         pruning.AddTo(cmd);
         cmd.SetAction(async (r, cancellation) =>
         {
-            var spec = pruning.Spec(r);
             string dir = models.Dir(r);
-            string bundledAdapter = Path.Combine(dir, "lvpruning.safetensors");
+            var spec = pruning.Spec(r, dir);
             var engineOptions = new ChatEngineOptions
             {
                 ModelId = ChatEngineOptions.ModelIdOf(dir),
                 MaxBatch = r.GetValue(maxBatch), MaxQueue = r.GetValue(maxQueue), DefaultMaxTokens = r.GetValue(maxTokens),
                 DefaultPruning = spec,
-                // Without --adapter, per-request lvpruning uses the adapter beside the model, when there is one.
-                AdapterPath = spec.AdapterPath ?? (File.Exists(bundledAdapter) ? bundledAdapter : null),
+                // Without --adapter, per-request lvpruning uses the default adapter of every command (the bundled toy model's).
+                AdapterPath = spec.AdapterPath ?? CommonOptions.DefaultAdapter(dir),
             };
             engineOptions.Validate();
             var serverOptions = new ServerOptions { Host = r.GetValue(host)!, Port = r.GetValue(port), ApiKey = r.GetValue(apiKey) };
