@@ -6,13 +6,15 @@ namespace LVPrune.Models;
 /// <summary>
 /// Which keys the queries of one forward segment (the layers between two pruning stages) may see,
 /// built only where needed: an unpadded prefill uses SDPA's causal flag and an unpadded decode step
-/// needs no mask at all. A pass that starts on an empty cache (or has none) memoises its masks per
-/// key count and owns them: every layer of the segment holds the same tokens. Over cached keys each
-/// layer gets its own mask, since layers of equal length may hold different padding: a cache whose
-/// rows were prefilled apart and realigned (<see cref="KvCache.Gather"/>) pads a row by how much
-/// more its batch-mates kept in that layer, which differs between layers before and after a stage.
+/// needs no mask at all. Masks are memoised per (cache length, key count) and owned here, as long as
+/// layers of equal length hold the same padding: always in a pass that starts on an empty cache (or has
+/// none), and over a cache the decoder wrote itself. A cache whose rows were prefilled apart and
+/// realigned (<see cref="KvCache.Gather"/>) pads a row by how much more its batch-mates kept in that
+/// layer, which differs between layers before and after a stage even where their lengths agree: over
+/// such a cache (<see cref="KvCache.LayersPadAlike"/> false) each layer gets its own mask.
 /// </summary>
-public sealed class AttentionMasks(int queries, bool hasPadding) : IDisposable
+/// <param name="cachedLayersPadAlike">whether cached layers of equal length hold the same padding</param>
+public sealed class AttentionMasks(int queries, bool hasPadding, bool cachedLayersPadAlike = true) : IDisposable
 {
     private readonly Dictionary<(int past, int keys), Tensor?> _masks = new();
 
@@ -37,7 +39,7 @@ public sealed class AttentionMasks(int queries, bool hasPadding) : IDisposable
             if (Queries == 1) return null;
             if (past == 0) { isCausal = true; return null; }
         }
-        bool memo = past == 0;
+        bool memo = past == 0 || cachedLayersPadAlike;
         if (memo && _masks.TryGetValue((past, tk), out var cached)) return cached;
         Tensor mask;
         using (var scope = NewDisposeScope())

@@ -23,6 +23,9 @@ public sealed class KvCache : IDisposable
     public int Batch { get; }
     /// <summary>Whether a padding token was ever written (set by the decoder; decode steps then mask by <see cref="Layer.Valid"/>).</summary>
     public bool HasPadding { get; set; }
+    /// <summary>Whether layers of equal length hold the same padding, as in every cache the decoder writes (masks may
+    /// then be shared between layers); false for a cache of realigned rows (<see cref="Gather"/>).</summary>
+    public bool LayersPadAlike { get; private set; } = true;
 
     public KvCache(int layers, int batch, int kvHeads, int capacity, int headDim, ScalarType dtype, Device device)
     {
@@ -75,7 +78,7 @@ public sealed class KvCache : IDisposable
         var valid = rows.Select(r => r.Source).Distinct().ToDictionary(c => c, c => c.TrailingValidCounts());
         var lengths = Enumerable.Range(0, layers).Select(l => (int)rows.Max(r => valid[r.Source][l][r.Row])).ToArray();
         var kv = rows[0].Source[0].K;
-        var cache = new KvCache(layers, B, (int)kv.shape[1], lengths.Max() + room, (int)kv.shape[3], kv.dtype, kv.device);
+        var cache = new KvCache(layers, B, (int)kv.shape[1], lengths.Max() + room, (int)kv.shape[3], kv.dtype, kv.device) { LayersPadAlike = false };
         for (int l = 0; l < layers; l++)
         {
             var dst = cache[l];

@@ -105,7 +105,8 @@ public sealed class LlamaModel : nn.Module<DecoderInput, DecoderOutput>
         var observations = probe is null ? null : new List<Tensor>();
         int stage = 0;
         Tensor? imageKeep = null;
-        var masks = new AttentionMasks((int)tokens.Length, hasPadding);
+        bool padAlike = cache?.LayersPadAlike ?? true;
+        var masks = new AttentionMasks((int)tokens.Length, hasPadding, padAlike);
         var (cos, sin) = _rope.Get(tokens.PositionIds, _dtype);
         for (int i = 0; i < layers.Count; i++)
         {
@@ -126,7 +127,7 @@ public sealed class LlamaModel : nn.Module<DecoderInput, DecoderOutput>
             if (decision.Attention is { } a) attention = a;
             stages.Add(new StageOutcome(i, tokens, decision.SoftKeep, decision.ImageKeep, decision.Scores));
             masks.Dispose();
-            masks = new AttentionMasks((int)tokens.Length, hasPadding);
+            masks = new AttentionMasks((int)tokens.Length, hasPadding, padAlike);
             (cos, sin) = _rope.Get(tokens.PositionIds, _dtype);
             stage++;
         }

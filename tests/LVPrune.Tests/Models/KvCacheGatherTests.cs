@@ -39,6 +39,8 @@ public class KvCacheGatherTests
 
         using var gathered = KvCache.Gather([(caches[0], 0), (caches[1], 0)], room: 3);
         Assert.True(gathered.HasPadding);
+        Assert.False(gathered.LayersPadAlike);  // so decode masks are built per layer
+        Assert.True(caches[1].LayersPadAlike);
         for (int l = 0; l < 4; l++)
         {
             int pad = l < 2 ? 4 : 16;
