@@ -19,7 +19,10 @@ public sealed class ServerHarness : IAsyncDisposable
     private ServerHarness(LVPruneServer server)
     {
         Server = server;
-        Http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        // A response disposed before its end closes the connection at once, as a client that goes away does: by
+        // default SocketsHttpHandler drains up to 1 MB for up to 2 s to reuse the connection, and a short answer
+        // then completes unnoticed (the disconnect test raced the toy model's decode speed).
+        Http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public LVPruneServer Server { get; }
