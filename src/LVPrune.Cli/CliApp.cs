@@ -15,11 +15,14 @@ public static class CliApp
         var root = new RootCommand("LVPrune: LLaVA-1.5 on TorchSharp with LVPruning, language-guided vision-token pruning.");
         foreach (var command in new[]
                  {
-                     DemoCommand.Create(), GenerateCommand.Create(), EvalCommand.Create(), ToyDataCommand.Create(), TrainCommand.Create(), ForwardCommand.Create(), InspectCommand.Create(), FlopsCommand.Create(), SweepCommand.Create(), BenchCommand.Create(), ScoreCommand.Create(), ExportCommand.Create(), ReportCommand.Create(), ServeCommand.Create(),
+                     DemoCommand.Create(), GenerateCommand.Create(), EvalCommand.Create(), ToyDataCommand.Create(), TrainCommand.Create(), ForwardCommand.Create(), InspectCommand.Create(), FlopsCommand.Create(), SweepCommand.Create(), BenchCommand.Create(), ScoreCommand.Create(), ExportCommand.Create(), ReportCommand.Create(), ServeCommand.Create(), MpiCheckCommand.Create(),
                  })
             root.Subcommands.Add(command);
         return root;
     }
+
+    /// <summary>The exit code of an error: 2 for bad input, 130 for an interruption, 1 for a bug.</summary>
+    public static int ExitCode(Exception e) => e switch { LVPruneException => 2, OperationCanceledException => 130, _ => 1 };
 
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {

@@ -17,6 +17,7 @@ public class FolderDependencyTests
     {
         ["(root)"] = 0,                                                     // exceptions, atomic files, native safety
         ["Checkpoints"] = 1, ["Images"] = 1, ["Text"] = 1, ["Data"] = 1, ["Toy"] = 1, ["Py"] = 1, // bytes, configs, data generators, Python semantics
+        ["Distributed"] = 1,                                                // the MPI binding: processes and collectives
         ["Models"] = 2,
         ["Pruning"] = 3,
         ["Flops"] = 4,

@@ -9,7 +9,8 @@ namespace LVPrune.Tests.Cli;
 
 /// <summary>
 /// Every command answers --help, and runs for real through the in-process runner. Real runs not here
-/// live beside their contracts: generate and flops in CliErrorTests, forward and sweep in CommandTests, bench in BenchCommandTests.
+/// live beside their contracts: generate and flops in CliErrorTests, forward and sweep in CommandTests, bench in BenchCommandTests,
+/// mpi-check in Distributed/ProcessGroupTests.
 /// </summary>
 public class EveryCommandTests
 {
@@ -19,7 +20,7 @@ public class EveryCommandTests
 
     [Fact]
     public void TheCommandSet_IsTheDocumentedOne() =>
-        Assert.Equal(["demo", "generate", "eval", "toy-data", "train", "forward", "inspect", "flops", "sweep", "bench", "score", "export", "report", "serve"], CliApp.Build().Subcommands.Select(c => c.Name));
+        Assert.Equal(["demo", "generate", "eval", "toy-data", "train", "forward", "inspect", "flops", "sweep", "bench", "score", "export", "report", "serve", "mpi-check"], CliApp.Build().Subcommands.Select(c => c.Name));
 
     [Theory]
     [MemberData(nameof(Commands))]
