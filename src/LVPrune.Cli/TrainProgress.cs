@@ -5,9 +5,10 @@ namespace LVPrune.Cli;
 
 /// <summary>A one-line progress bar on standard error (loss, learning rate, samples/s, ETA, keep rates);
 /// redrawn in place on a terminal, one line every 10 steps otherwise.</summary>
-public sealed class TrainProgress
+/// <param name="lineMode">lines even on a terminal (under mpirun, whose pseudo-terminal may end in a file)</param>
+public sealed class TrainProgress(bool lineMode = false)
 {
-    private readonly bool _terminal = !Console.IsErrorRedirected;
+    private readonly bool _terminal = !lineMode && !Console.IsErrorRedirected;
     private bool _drawn;
 
     public void Report(TrainStepLog e)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LVPrune.Distributed;
 using LVPrune.Images;
 using LVPrune.Pruning;
 using LVPrune.Text;
@@ -10,7 +11,8 @@ namespace LVPrune.Cli.Commands;
 
 /// <summary>
 /// `lvprune train`: trains a model (the toy model from scratch with --init-toy, or parts of a base)
-/// into --out, or an LVPruning adapter on a frozen base into --adapter-out.
+/// into --out, or an LVPruning adapter on a frozen base into --adapter-out. Under `mpirun -np N` the
+/// processes train data-parallel (--batch-size stays the global batch); rank 0 alone logs and writes.
 /// </summary>
 public static class TrainCommand
 {
@@ -25,7 +27,7 @@ public static class TrainCommand
         var ckpt = new Option<string>("--checkpoint-dir") { Description = "where resumable checkpoints and train_log.jsonl go (default: OUT.ckpt)" };
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --checkpoint-dir" };
         var train = new Option<string>("--train") { Description = "model training: parameters to train, comma-separated prefixes (all, vision_tower, multi_modal_projector, language_model)", DefaultValueFactory = _ => "all" };
-        var batch = new Option<int>("--batch-size") { Description = "samples per micro-batch", DefaultValueFactory = _ => 16 };
+        var batch = new Option<int>("--batch-size") { Description = "samples per micro-batch (under mpirun: the global micro-batch, split evenly over the processes)", DefaultValueFactory = _ => 16 };
         var accum = new Option<int>("--grad-accum") { Description = "micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
         var lr = new Option<double>("--lr") { Description = "peak learning rate (the paper's 2e-6 is for a 7B model at batch 64)", DefaultValueFactory = _ => 2e-5 };
         var warmup = new Option<double>("--warmup-ratio") { Description = "share of steps for linear warm-up", DefaultValueFactory = _ => 0.03 };
@@ -82,10 +84,21 @@ public static class TrainCommand
             string? outDir = r.GetValue(output), adapterPath = r.GetValue(adapterOut);
             if ((outDir is null) == (adapterPath is null)) throw new LVPruneException("give --out DIR (train a model) or --adapter-out FILE (train an LVPruning adapter)");
             string checkpointDir = r.GetValue(ckpt) ?? (outDir ?? adapterPath!).TrimEnd('/') + ".ckpt";
+            var group = ProcessGroup.World;
+            return ProcessGroup.RunOrAbort(group, () => Train(r, group, options, dataOptions, scalar, outDir, adapterPath, checkpointDir), CliIO.Err, CliApp.ExitCode);
+        });
+        return cmd;
+
+        int Train(ParseResult r, IProcessGroup group, TrainerOptions options, DataOptions dataOptions, string? scalar, string? outDir, string? adapterPath, string checkpointDir)
+        {
+            Trainer.LocalRows(options.BatchSize, group.Size);
+            if (group.Size > 1) CliIO.Err.WriteLine($"{group.Name}: {group.Library}"); // maps a launcher's pid to our rank
             using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cancel.Cancel(); CliIO.Err.WriteLine("\nstopping after this step (writing a checkpoint)..."); };
+            ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cancel.Cancel(); if (group.IsRoot) CliIO.Err.WriteLine("\nstopping after this step (writing a checkpoint)..."); };
             Console.CancelKeyPress += handler;
-            var progress = new TrainProgress();
+            var progress = new TrainProgress(lineMode: group.Size > 1);
+            Action<TrainStepLog>? report = group.IsRoot ? progress.Report : null;
+            var log = group.IsRoot ? CliIO.Err : TextWriter.Null;
             try
             {
                 if (adapterPath is not null)
@@ -99,7 +112,7 @@ public static class TrainCommand
                         {
                             LambdaCausal = r.GetValue(lambdaCausal), LambdaRatio = r.GetValue(lambdaRatio), GumbelTau = r.GetValue(tau), Huber = r.GetValue(huber),
                             LambdaDistill = r.GetValue(distill), LambdaAttn = r.GetValue(attn), MaskGradClip = r.GetValue(maskClip),
-                        }, r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err);
+                        }, r.GetValue(resume), scalar, cancel.Token, report, log, group);
                 }
                 else
                 {
@@ -109,15 +122,14 @@ public static class TrainCommand
                     var removal = new RemovalAugmentation { Share = r.GetValue(removalShare), RhoMin = rhoMin, RhoMax = rhoMax, AdapterPath = r.GetValue(removalAdapter) };
                     var prefixes = r.GetValue(train)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                     TrainingRun.TrainModel(r.GetValue(model), r.GetValue(initToy), outDir!, checkpointDir, dataOptions, options, prefixes,
-                                           r.GetValue(resume), scalar, cancel.Token, progress.Report, CliIO.Err,
+                                           r.GetValue(resume), scalar, cancel.Token, report, log,
                                            new VisionPretrainOptions { Steps = r.GetValue(pretrainVision), Seed = options.Seed, BatchSize = Math.Max(8, options.BatchSize) },
-                                           removal);
+                                           removal, group);
                 }
             }
             finally { Console.CancelKeyPress -= handler; progress.Done(); }
             return 0;
-        });
-        return cmd;
+        }
     }
 
     private static int[] ParseLayers(string text) =>

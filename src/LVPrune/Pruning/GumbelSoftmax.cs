@@ -13,13 +13,14 @@ public static class GumbelSoftmax
 {
     private static readonly Scalar Low = 1e-10.ToScalar(), High = (1.0 - 1e-7).ToScalar();
 
-    /// <summary>Per row of <paramref name="logits"/> [..., K]: a one-hot sample (forward) carrying the soft sample's gradient.</summary>
-    public static Tensor Hard(Tensor logits, double tau, TorchSharp.torch.Generator? generator = null)
+    /// <summary>Per row of <paramref name="logits"/> [B, ..., K]: a one-hot sample (forward) carrying the soft sample's gradient.</summary>
+    /// <param name="rows">where these B rows sit in a global batch split across processes (the noise is that batch's, sliced); null = the whole batch</param>
+    public static Tensor Hard(Tensor logits, double tau, TorchSharp.torch.Generator? generator = null, BatchSlice? rows = null)
     {
         using var scope = NewDisposeScope();
         using var temperature = tau.ToScalar();
         // g = -log(-log(U)), U ~ Uniform(0, 1); clamped away from 0 so both logs stay finite.
-        var u = rand(logits.shape, ScalarType.Float32, logits.device, generator: generator).clamp(Low, High);
+        var u = BatchSlice.Uniform(logits.shape, rows, generator, logits.device).clamp(Low, High);
         var gumbels = -(-u.log()).log();
         var soft = logits.to(ScalarType.Float32).Plus(gumbels).div(temperature).softmax(-1);
         var index = soft.argmax(-1, keepdim: true);

@@ -26,11 +26,13 @@ public sealed class LVPruningSelector : ITokenSelector
     private readonly PruningMode _mode;
     private readonly double _tau;
     private readonly TorchSharp.torch.Generator? _generator;
+    private readonly BatchSlice? _rows;
 
     /// <param name="generator">the Gumbel noise's generator (training; owned by the caller)</param>
     /// <param name="ownsAdapter">dispose <paramref name="adapter"/> with this selector</param>
+    /// <param name="rows">training: where the batch's rows sit in a global batch split across processes (the Gumbel noise is the global batch's, sliced)</param>
     public LVPruningSelector(LVPruningAdapter adapter, IReadOnlyList<double> keep, int imageTokens, PruningMode mode,
-                             double gumbelTau = 1.0, TorchSharp.torch.Generator? generator = null, bool ownsAdapter = false)
+                             double gumbelTau = 1.0, TorchSharp.torch.Generator? generator = null, bool ownsAdapter = false, BatchSlice? rows = null)
     {
         if (keep.Count != adapter.Layers.Count)
             throw new LVPruneException($"{keep.Count} keep ratios given for an adapter with {adapter.Layers.Count} stages");
@@ -41,6 +43,7 @@ public sealed class LVPruningSelector : ITokenSelector
         _mode = mode;
         _tau = gumbelTau;
         _generator = generator;
+        _rows = rows;
         Keep = keep.ToArray();
         Stages = adapter.Layers.Select(l => new SelectionStage(l)).ToArray();
     }
@@ -69,7 +72,7 @@ public sealed class LVPruningSelector : ITokenSelector
 
         if (_mode == PruningMode.Train)
         {
-            var own = GumbelSoftmax.Hard(gamma, _tau, _generator).select(-1, 0);         // [B, Nv], 1 = keep (eq. 5-6)
+            var own = GumbelSoftmax.Hard(gamma, _tau, _generator, _rows).select(-1, 0);         // [B, Nv], 1 = keep (eq. 5-6)
             var d = CumulativeDecisions.Apply(input.PreviousImageKeep, own);            // eq. 10
             var full = ones([B, tokens.Length], ScalarType.Float32, hidden.device).scatter(1, imagePos, d); // [B, T], text 1
             return new StageDecision(SoftKeep: full.MoveToOuterDisposeScope(), ImageKeep: d.MoveToOuterDisposeScope(),

@@ -15,14 +15,19 @@ public sealed class RandomSelector : ITokenSelector
 {
     private readonly int[] _counts;
     private readonly TorchSharp.torch.Generator[] _generators;
+    private readonly BatchSlice? _rows;
 
-    public RandomSelector(IReadOnlyList<int> layers, IReadOnlyList<double> keep, int imageTokens, long seed)
-        : this(layers, keep, imageTokens, [seed]) { }
+    /// <param name="rows">where the batch's rows sit in a global batch split across processes (the draws are the global batch's, sliced)</param>
+    public RandomSelector(IReadOnlyList<int> layers, IReadOnlyList<double> keep, int imageTokens, long seed, BatchSlice? rows = null)
+        : this(layers, keep, imageTokens, [seed], rows) { }
 
     /// <param name="seeds">one seed for the batch, or one per row</param>
-    public RandomSelector(IReadOnlyList<int> layers, IReadOnlyList<double> keep, int imageTokens, IReadOnlyList<long> seeds)
+    /// <param name="rows">with one seed: where the batch's rows sit in a global batch split across processes</param>
+    public RandomSelector(IReadOnlyList<int> layers, IReadOnlyList<double> keep, int imageTokens, IReadOnlyList<long> seeds, BatchSlice? rows = null)
     {
         if (seeds.Count == 0) throw new ArgumentException("no seed", nameof(seeds));
+        if (rows is not null && seeds.Count != 1) throw new ArgumentException("a global-batch slice takes one seed", nameof(rows));
+        _rows = rows;
         if (layers.Count != keep.Count) throw new LVPruneException($"{keep.Count} keep ratios for {layers.Count} stages");
         KeepRatios.Validate(keep);
         Layers = layers.ToArray();
@@ -53,7 +58,7 @@ public sealed class RandomSelector : ITokenSelector
     /// <summary>Uniform scores [B, Nv]: one draw from the batch's generator, or a row from each row's own.</summary>
     private Tensor Draw(long B, long Nv)
     {
-        if (_generators.Length == 1) return rand([B, Nv], generator: _generators[0]);
+        if (_generators.Length == 1) return BatchSlice.Uniform([B, Nv], _rows, _generators[0]);
         if (_generators.Length != B) throw new InvalidOperationException($"{_generators.Length} row seeds for a batch of {B}");
         return cat(_generators.Select(g => rand([1, Nv], generator: g)).ToArray(), 0);    // [B, Nv]
     }

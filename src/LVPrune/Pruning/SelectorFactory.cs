@@ -28,7 +28,9 @@ public static class SelectorFactory
 
     /// <summary>The same from the model's sizes.</summary>
     /// <param name="ownsAdapter">an LVPruning selector disposes <paramref name="adapter"/> with itself</param>
-    public static ITokenSelector? Create(PruningSpec spec, int imageTokens, int decoderLayers, LVPruningAdapter? adapter, bool ownsAdapter = false)
+    /// <param name="rows">where the batch's rows sit in a global batch split across processes (random draws are the global batch's, sliced)</param>
+    public static ITokenSelector? Create(PruningSpec spec, int imageTokens, int decoderLayers, LVPruningAdapter? adapter, bool ownsAdapter = false,
+                                         BatchSlice? rows = null)
     {
         switch (spec.Method)
         {
@@ -42,7 +44,7 @@ public static class SelectorFactory
                 var keep = spec.Keep ?? adapter?.TrainingKeep ?? KeepRatios.FromRho(0.5);
                 var layers = adapter?.Layers ?? KeepRatios.DefaultLayers(decoderLayers, keep.Count);
                 if (layers.Count != keep.Count) throw new LVPruneException($"{keep.Count} keep ratios for {layers.Count} stages");
-                return new RandomSelector(layers, keep, imageTokens, spec.RowSeeds ?? [spec.Seed]);
+                return new RandomSelector(layers, keep, imageTokens, spec.RowSeeds ?? [spec.Seed], rows);
             }
             case PruningMethod.FastV:
                 return new FastVSelector(spec.FastVK, spec.FastVShare ?? 0.5, imageTokens, decoderLayers);

@@ -1,4 +1,5 @@
 using LVPrune.Checkpoints;
+using LVPrune.Distributed;
 using LVPrune.Images;
 using LVPrune.Models;
 using LVPrune.Pruning;
@@ -25,6 +26,8 @@ public sealed record DataOptions
 /// <summary>
 /// The two training jobs `lvprune train` runs: a whole model (the toy model from scratch, or a
 /// base model's parts) written as a llava-hf folder, and an LVPruning adapter on a frozen base.
+/// Under mpirun every process runs the same job data-parallel (<see cref="Trainer"/>); rank 0 alone
+/// writes files, the others read what it wrote after a barrier (folders on a shared file system).
 /// </summary>
 public static class TrainingRun
 {
@@ -33,21 +36,32 @@ public static class TrainingRun
     public static void TrainModel(string? modelDir, bool initToy, string outDir, string checkpointDir, DataOptions data, TrainerOptions options,
                                   IReadOnlyList<string>? trainPrefixes, bool resume, string? dtype, CancellationToken cancel,
                                   Action<TrainStepLog>? onStep, TextWriter log, VisionPretrainOptions? pretrainVision = null,
-                                  RemovalAugmentation? removal = null)
+                                  RemovalAugmentation? removal = null, IProcessGroup? group = null)
     {
+        group ??= SingleProcess.Instance;
+        if (!group.IsRoot) log = TextWriter.Null;
         removal?.Validate();
+        Trainer.LocalRows(options.BatchSize, group.Size);
         string source;
         if (initToy)
         {
             source = Path.Combine(checkpointDir, "skeleton");
-            if (!resume) { Directory.CreateDirectory(checkpointDir); ToyModel.WriteSkeleton(source); }
-            else if (!Directory.Exists(source)) throw new LVPruneException($"{checkpointDir}: no toy skeleton to resume from");
+            if (!resume && group.IsRoot) { Directory.CreateDirectory(checkpointDir); ToyModel.WriteSkeleton(source); }
+            group.Barrier(); // the skeleton is written
+            if (resume && !Directory.Exists(source)) throw new LVPruneException($"{checkpointDir}: no toy skeleton to resume from");
         }
         else source = modelDir ?? throw new LVPruneException("--model DIR is required (or --init-toy to start the toy model from scratch)");
 
         LlavaForConditionalGeneration model;
         string pretrained = Path.Combine(checkpointDir, "vision-pretrained");
-        if (initToy && resume && File.Exists(Path.Combine(pretrained, "model.safetensors")))
+        bool pretraining = initToy && !resume && pretrainVision is { Steps: > 0 };
+        if (pretraining && !group.IsRoot)
+        {
+            group.Barrier(); // stage 0 runs on rank 0 alone; the others load what it wrote
+            model = ModelLoader.Load(pretrained, WeightDType.Resolve(dtype, LlavaConfig.Load(pretrained)), null, log);
+            model.SetTrainable(true);
+        }
+        else if (initToy && resume && File.Exists(Path.Combine(pretrained, "model.safetensors")))
         {
             // Stage 0's result is part of the skeleton a resume restarts from; trained weights come from the checkpoint.
             model = ModelLoader.Load(pretrained, WeightDType.Resolve(dtype, LlavaConfig.Load(pretrained)), null, log);
@@ -66,19 +80,20 @@ public static class TrainingRun
                     (step, loss, ca, sa) => { if (step % 25 == 0 || step == pv.Steps) log.WriteLine($"  vision step {step}/{pv.Steps}: loss {loss:F4}, object-patch accuracy colour {ca:P1} shape {sa:P1}"); });
                 log.WriteLine($"stage 0 done: object-patch accuracy colour {c:P1}, shape {s:P1}");
                 ModelLoader.Save(model, pretrained);
+                group.Barrier();
             }
         }
         else model = ModelLoader.Load(source, WeightDType.Resolve(dtype, LlavaConfig.Load(source)), null, log);
         using var _ = model;
         var tokenizer = LlavaTokenizer.Load(source);
         var prompt = Prompt(source, data);
-        if (initToy && !resume) prompt.Save(source);
+        if (initToy && !resume && group.IsRoot) prompt.Save(source);
         var set = TrainingSet.Load(data.DataPath, source, model.Config, tokenizer, prompt, data.ImageMode, data.MaxLength, data.Limit);
         log.WriteLine($"training {set.Count} samples ({set.SkippedTextOnly} text-only skipped), {Trainer.TotalSteps(set.Count, options)} steps");
         if (options.MaxSteps == 0)
         {
             model.SetTrainable(false);
-            WriteModelFolder(model, source, outDir);
+            if (group.IsRoot) WriteModelFolder(model, source, outDir);
             log.WriteLine($"--max-steps 0: wrote {outDir} without language-model training");
             return;
         }
@@ -87,18 +102,22 @@ public static class TrainingRun
         var objective = new LanguageModelObjective(model, trainPrefixes, removal, removalAdapter, options.Seed);
         // Each checkpoint also exports the current weights as a loadable model (CHECKPOINT/latest-model).
         Trainer.Run(objective, set, options, checkpointDir, resume, cancel, onStep, log,
-                    _ => WriteModelFolder(model, source, Path.Combine(checkpointDir, "latest-model")));
+                    _ => WriteModelFolder(model, source, Path.Combine(checkpointDir, "latest-model")), group: group);
         model.SetTrainable(false);
-        WriteModelFolder(model, source, outDir);
+        if (group.IsRoot) WriteModelFolder(model, source, outDir);
         log.WriteLine($"wrote {outDir}");
     }
 
     /// <summary>Trains an LVPruning adapter on the frozen base in <paramref name="modelDir"/> and writes it to <paramref name="adapterOut"/>.</summary>
     public static void TrainAdapter(string modelDir, string adapterOut, string checkpointDir, DataOptions data, TrainerOptions options,
                                     IReadOnlyList<double> keep, IReadOnlyList<int>? layers, DecisionModuleConfig? module, LVPruningLossOptions loss,
-                                    bool resume, string? dtype, CancellationToken cancel, Action<TrainStepLog>? onStep, TextWriter log)
+                                    bool resume, string? dtype, CancellationToken cancel, Action<TrainStepLog>? onStep, TextWriter log,
+                                    IProcessGroup? group = null)
     {
+        group ??= SingleProcess.Instance;
+        if (!group.IsRoot) log = TextWriter.Null;
         loss.Validate();
+        Trainer.LocalRows(options.BatchSize, group.Size);
         using var model = ModelLoader.Load(modelDir, WeightDType.Resolve(dtype, LlavaConfig.Load(modelDir)), null, log);
         var tokenizer = LlavaTokenizer.Load(modelDir);
         using var adapter = LVPruningAdapter.Create(model, keep, layers, module, options.Seed);
@@ -106,8 +125,8 @@ public static class TrainingRun
         var set = TrainingSet.Load(data.DataPath, modelDir, model.Config, tokenizer, Prompt(modelDir, data), data.ImageMode, data.MaxLength, data.Limit);
         log.WriteLine($"training {set.Count} samples ({set.SkippedTextOnly} text-only skipped), {Trainer.TotalSteps(set.Count, options)} steps");
         var objective = new LVPruningObjective(model, adapter, keep, loss, options.Seed);
-        Trainer.Run(objective, set, options, checkpointDir, resume, cancel, onStep, log);
-        adapter.Save(adapterOut);
+        Trainer.Run(objective, set, options, checkpointDir, resume, cancel, onStep, log, group: group);
+        if (group.IsRoot) adapter.Save(adapterOut);
         log.WriteLine($"wrote {adapterOut}");
     }
 

@@ -17,6 +17,13 @@ public static class CausalLmLoss
         return nn.functional.cross_entropy(shiftLogits, shiftLabels, ignore_index: -100).MoveToOuterDisposeScope();
     }
 
+    /// <summary>How many labels this loss averages over: supervised labels after the first position. A double, for <see cref="BatchShare"/>.</summary>
+    public static double SupervisedCount(Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        return labels.narrow(1, 1, labels.shape[1] - 1).ne(Scalars.IgnoreIndex).sum().ReadDouble();
+    }
+
     /// <summary>The rows this loss reads: 1 at row t when label t+1 is supervised, else 0 (the last row
     /// predicts nothing). [B, T] fp32.</summary>
     public static Tensor PredictingRows(Tensor labels)

@@ -65,20 +65,23 @@ public sealed class LVPruningObjective : ITrainingObjective
     public IReadOnlyList<(string Name, Parameter Param)> Trainable { get; }
     public string Identity { get; }
 
-    public (Tensor Loss, IReadOnlyDictionary<string, double> Metrics) Compute(LlavaBatch batch, long step)
+    public (Tensor Loss, IReadOnlyDictionary<string, double> Metrics) Compute(LlavaBatch batch, long step, BatchShare? share = null)
     {
         using var generator = new TorchSharp.torch.Generator((ulong)(_seed * 1_000_003 + step));
         using var lambdaCausal = _o.LambdaCausal.ToScalar();
         using var lambdaRatio = _o.LambdaRatio.ToScalar();
         using var lambdaDistill = _o.LambdaDistill.ToScalar();
         using var lambdaAttn = _o.LambdaAttn.ToScalar();
-        var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator);
+        // Means over the global batch: this process's means weighted by its share of rows or of label tokens.
+        double rowShare = share?.RowShare(batch.Batch) ?? 1.0;
+        double tokenShare = share?.TokenShare(CausalLmLoss.SupervisedCount(batch.Labels!)) ?? 1.0;
+        var selector = new LVPruningSelector(_adapter, _keep, _model.Config.ImageTokens, PruningMode.Train, _o.GumbelTau, generator, rows: share?.Rows);
         using var tap = _o.MaskGradClip > 0 ? new MaskGradientTap(selector) : null;
         var result = _model.Forward(batch, (ITokenSelector?)tap ?? selector);
         var stages = result.Decoder.Stages;
-        var lm = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
+        var lm = BatchShare.Weigh(CausalLmLoss.Compute(result.Logits!, batch.Labels!), tokenShare);
         var isImage = batch.ImageMask.to(_model.Device);
-        var ratio = tap is null ? RatioLoss.Compute(stages, isImage, _keep, _o.Huber) : RatioLoss.Compute(tap.Graphs, isImage, _keep, _o.Huber);
+        var ratio = BatchShare.Weigh(tap is null ? RatioLoss.Compute(stages, isImage, _keep, _o.Huber) : RatioLoss.Compute(tap.Graphs, isImage, _keep, _o.Huber), rowShare);
         var metrics = new Dictionary<string, double> { ["lm_loss"] = lm.ReadDouble(), ["ratio_loss"] = ratio.ReadDouble() };
         var baseLoss = lm * lambdaCausal;
         Tensor? attn = null;
@@ -94,7 +97,7 @@ public sealed class LVPruningObjective : ITrainingObjective
             }
             if (_o.LambdaDistill > 0)
             {
-                var distill = AnswerDistillation.Compute(result.Decoder.Hidden, plain.Decoder.Hidden, batch.Labels!);
+                var distill = BatchShare.Weigh(AnswerDistillation.Compute(result.Decoder.Hidden, plain.Decoder.Hidden, batch.Labels!), tokenShare);
                 baseLoss = baseLoss.Plus(distill * lambdaDistill);
                 metrics["distill_loss"] = distill.ReadDouble();
             }
@@ -104,7 +107,7 @@ public sealed class LVPruningObjective : ITrainingObjective
                 // Alive at stage s: D_{s-1} over the image tokens (all at stage 0).
                 var scores = stages.Select(st => st.Scores!).ToList();
                 var alive = scores.Select((score, s) => s == 0 ? ones_like(score) : stages[s - 1].ImageKeep!.detach()).ToList();
-                attn = AttentionDistillation.Compute(scores, alive, targets);
+                attn = BatchShare.Weigh(AttentionDistillation.Compute(scores, alive, targets), rowShare);
                 metrics["attn_loss"] = attn.ReadDouble();
             }
         }
@@ -117,17 +120,17 @@ public sealed class LVPruningObjective : ITrainingObjective
             // Back-propagate the base's losses to the keep weights only, bound that gradient, and let the
             // surrogate carry it into the modules; the returned value is still the true loss.
             baseLoss.backward();
-            var (surrogate, maxGrad, share) = tap.Surrogate(_o.MaskGradClip, isImage);
+            var (surrogate, maxGrad, clamped) = tap.Surrogate(_o.MaskGradClip, isImage, share?.Rows.Total);
             var grad = surrogate.Plus(moduleLoss);
             loss = baseLoss.detach().Plus(moduleLoss.detach()).Plus(grad - grad.detach());
             metrics["mask_grad_max"] = maxGrad;
-            metrics["mask_grad_clamped"] = share;
+            metrics["mask_grad_clamped"] = clamped * rowShare;
         }
         var rates = RatioLoss.KeepRates(stages, isImage);
         for (int s = 0; s < rates.Length; s++)
         {
-            metrics[$"keep_{s}"] = rates[s];
-            metrics[$"target_{s}"] = _keep[s];
+            metrics[$"keep_{s}"] = rates[s] * rowShare;
+            metrics[$"target_{s}"] = _keep[s] * rowShare;
         }
         return (loss, metrics);
     }

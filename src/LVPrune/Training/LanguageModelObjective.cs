@@ -44,13 +44,16 @@ public sealed class LanguageModelObjective : ITrainingObjective
     public IReadOnlyList<(string Name, Parameter Param)> Trainable { get; }
     public string Identity { get; }
 
-    public (Tensor Loss, IReadOnlyDictionary<string, double> Metrics) Compute(LlavaBatch batch, long step)
+    public (Tensor Loss, IReadOnlyDictionary<string, double> Metrics) Compute(LlavaBatch batch, long step, BatchShare? share = null)
     {
-        var draw = _removal?.Draw(step, _seed, _removalAdapter, _model.Decoder.LayerCount, _model.Config.ImageTokens);
+        // The mean over the global batch's label tokens: this process's mean weighted by its share of them.
+        double tokenShare = share?.TokenShare(CausalLmLoss.SupervisedCount(batch.Labels!)) ?? 1.0;
+        double rowShare = share?.RowShare(batch.Batch) ?? 1.0;
+        var draw = _removal?.Draw(step, _seed, _removalAdapter, _model.Decoder.LayerCount, _model.Config.ImageTokens, share?.Rows);
         if (draw is null)
         {
             var result = _model.Forward(batch);
-            var loss = CausalLmLoss.Compute(result.Logits!, batch.Labels!);
+            var loss = BatchShare.Weigh(CausalLmLoss.Compute(result.Logits!, batch.Labels!), tokenShare);
             var metrics = new Dictionary<string, double> { ["lm_loss"] = loss.ReadDouble() };
             if (_removal is not null) { metrics["removal_rho"] = 0; metrics["removal_adapter"] = 0; }
             return (loss, metrics);
@@ -60,10 +63,10 @@ public sealed class LanguageModelObjective : ITrainingObjective
         var pruned = _model.Forward(batch, selector);
         // Logits exist for the tokens still present; every text token is, so the answers' labels follow them.
         var labels = batch.Labels!.to(_model.Device).gather(1, pruned.Decoder.Tokens.OriginalIndex); // [B, T']
-        var prunedLoss = CausalLmLoss.Compute(pruned.Logits!, labels);
+        var prunedLoss = BatchShare.Weigh(CausalLmLoss.Compute(pruned.Logits!, labels), tokenShare);
         return (prunedLoss.MoveToOuterDisposeScope(), new Dictionary<string, double>
         {
-            ["lm_loss"] = prunedLoss.ReadDouble(), ["removal_rho"] = draw.Value.Rho, ["removal_adapter"] = draw.Value.ByAdapter ? 1 : 0,
+            ["lm_loss"] = prunedLoss.ReadDouble(), ["removal_rho"] = draw.Value.Rho * rowShare, ["removal_adapter"] = (draw.Value.ByAdapter ? 1 : 0) * rowShare,
         });
     }
 }

@@ -45,10 +45,12 @@ public sealed class MaskGradientTap(ITokenSelector inner) : ITokenSelector
     /// (D_s * clamp(dL/dD_s)), whose gradient carries the clamped gradient into the modules. Also the
     /// largest per-sample |dL/dD| and the share of image entries the clamp changed, for the log.
     /// </summary>
-    public (Tensor Surrogate, double MaxPerSample, double ClampedShare) Surrogate(double perSampleClip, Tensor isImage)
+    /// <param name="globalRows">rows of the global batch when this batch is one process's part of it (the loss is
+    /// the global batch's mean, so the bound per sample is c / global rows); null = this batch</param>
+    public (Tensor Surrogate, double MaxPerSample, double ClampedShare) Surrogate(double perSampleClip, Tensor isImage, long? globalRows = null)
     {
         using var scope = NewDisposeScope();
-        long B = isImage.shape[0];
+        long B = globalRows ?? isImage.shape[0];
         double c = perSampleClip / B;
         if (_masks.Count == 0) return (zeros([], ScalarType.Float32, isImage.device).MoveToOuterDisposeScope(), 0, 0);
         using var low = (-c).ToScalar();

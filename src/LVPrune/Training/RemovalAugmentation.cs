@@ -51,7 +51,9 @@ public sealed record RemovalAugmentation
     private static string Fmt(double v) => v.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>What step <paramref name="step"/> does: null = no removal. Dispose the selector.</summary>
-    public (ITokenSelector Selector, double Rho, bool ByAdapter)? Draw(long step, long seed, LVPruningAdapter? adapter, int decoderLayers, int imageTokens)
+    /// <param name="rows">where the batch's rows sit in a global batch split across processes (null = the whole batch)</param>
+    public (ITokenSelector Selector, double Rho, bool ByAdapter)? Draw(long step, long seed, LVPruningAdapter? adapter, int decoderLayers, int imageTokens,
+                                                                     BatchSlice? rows = null)
     {
         if (!Enabled) return null;
         var rng = new Random(unchecked((int)(seed * 7_919 + step * 104_729 + 17)));
@@ -60,6 +62,6 @@ public sealed record RemovalAugmentation
         var keep = KeepRatios.FromRho(rho, adapter?.Layers.Count ?? 3).Select(k => Math.Max(0.02, k)).ToArray();
         bool byAdapter = adapter is not null && rng.NextDouble() < 0.5;
         var spec = new PruningSpec { Method = byAdapter ? PruningMethod.LVPruning : PruningMethod.Random, Keep = keep, Seed = seed * 1_000_003 + step };
-        return (SelectorFactory.Create(spec, imageTokens, decoderLayers, adapter)!, rho, byAdapter);
+        return (SelectorFactory.Create(spec, imageTokens, decoderLayers, adapter, rows: rows)!, rho, byAdapter);
     }
 }

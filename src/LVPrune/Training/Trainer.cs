@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using System.Diagnostics;
 using System.Text.Json;
+using LVPrune.Distributed;
 using LVPrune.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,8 +9,8 @@ using static TorchSharp.torch;
 namespace LVPrune.Training;
 
 /// <summary>Points where a caller joins the training step.</summary>
-/// <param name="GradientsReady">after every micro-batch's backward pass, before clipping and the optimizer
-/// update (step, trainable parameters): where gradients are reduced across processes</param>
+/// <param name="GradientsReady">after every micro-batch's backward pass and the gradients' sum over the
+/// processes of a data-parallel job, before clipping and the optimizer update (step, trainable parameters)</param>
 public sealed record TrainerHooks(Action<long, IReadOnlyList<(string Name, Parameter Param)>>? GradientsReady = null);
 
 /// <summary>One optimizer step's numbers, for the progress bar and the JSONL log.</summary>
@@ -22,6 +23,12 @@ public sealed record TrainStepLog(long Step, long TotalSteps, int Epoch, double 
 /// cosine decay, a JSONL log of every step, atomic resumable checkpoints. A resumed run reproduces
 /// the uninterrupted one exactly: the data position, optimizer moments and the objective's random
 /// draws all derive from the step number.
+///
+/// Data-parallel over a process group (mpirun -np N): every micro-batch of BatchSize rows is the global
+/// one, each process takes its contiguous BatchSize / N rows, losses are shares of the global batch's
+/// mean (<see cref="BatchShare"/>), gradients are summed over the processes before clipping, and every
+/// process takes the same optimizer step. Rank 0 alone logs, reports progress and writes checkpoints;
+/// the data position is global, so a checkpoint resumes with any number of processes.
 /// </summary>
 public static class Trainer
 {
@@ -36,11 +43,16 @@ public static class Trainer
     }
 
     /// <summary>Runs to the end (or to cancellation, after a checkpoint) and returns the last step reached.</summary>
+    /// <param name="group">the processes sharing each batch (null = this process alone); every process calls Run with the same arguments</param>
     public static long Run(ITrainingObjective objective, TrainingSet data, TrainerOptions o, string checkpointDir, bool resume,
                            CancellationToken cancel, Action<TrainStepLog>? onStep = null, TextWriter? log = null,
-                           Action<long>? onCheckpoint = null, TrainerHooks? hooks = null)
+                           Action<long>? onCheckpoint = null, TrainerHooks? hooks = null, IProcessGroup? group = null)
     {
         o.Validate();
+        group ??= SingleProcess.Instance;
+        bool root = group.IsRoot;
+        var say = root ? log : null;
+        int rows = LocalRows(o.BatchSize, group.Size);
         long total = TotalSteps(data.Count, o);
         long perEpoch = data.Count / ((long)o.BatchSize * o.GradAccum);
         var schedule = new LrSchedule(o.LearningRate, total, o.WarmupRatio);
@@ -54,6 +66,7 @@ public static class Trainer
         string logPath = Path.Combine(checkpointDir, LogName);
         if (resume)
         {
+            // Every process restores the state (the checkpoint folder is shared); rank 0 alone rewrites the log.
             var saved = TrainCheckpoint.Read(checkpointDir);
             if (saved.Identity != meta.Identity)
                 throw new LVPruneException($"{checkpointDir}: checkpoint is for another model or objective ({saved.Objective}: {saved.Identity}), not ({meta.Objective}: {meta.Identity})");
@@ -61,24 +74,26 @@ public static class Trainer
                 throw new LVPruneException($"{checkpointDir}: checkpoint was made with other data or options ({saved.DataCount} samples); resume with the same --data and options");
             saved.Restore(checkpointDir, objective.Trainable, optimizer);
             start = saved.Step;
-            if (File.Exists(logPath))
+            if (root && File.Exists(logPath))
             {
                 var kept = File.ReadAllLines(logPath).Where(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64() <= start);
                 AtomicFile.WriteAllText(logPath, string.Concat(kept.Select(l => l + "\n")));
             }
-            log?.WriteLine($"resumed from step {start} of {total}");
+            say?.WriteLine($"resumed from step {start} of {total}");
         }
-        else
+        else if (root)
         {
             if (TrainCheckpoint.Exists(checkpointDir))
                 throw new LVPruneException($"{checkpointDir} already holds a training checkpoint; pass --resume to continue it or choose another folder");
             Directory.CreateDirectory(checkpointDir);
             File.WriteAllText(logPath, "");
         }
+        // Every process starts from rank 0's weights.
+        group.Broadcast(objective.Trainable.Select(t => (Tensor)t.Param));
 
         var sw = Stopwatch.StartNew();
         long samplesDone = 0;
-        using var logFile = new StreamWriter(logPath, append: true);
+        using var logFile = root ? new StreamWriter(logPath, append: true) : null;
         int[] order = [];
         int orderEpoch = -1;
         for (long step = start; step < total; step++)
@@ -93,41 +108,92 @@ public static class Trainer
                 {
                     using var scope = NewDisposeScope();
                     long offset = ((step % perEpoch) * o.GradAccum + micro) * o.BatchSize;
-                    var indices = Enumerable.Range(0, o.BatchSize).Select(i => order[offset + i]).ToList();
+                    // This process's contiguous rows of the global micro-batch (all of it alone).
+                    int first = group.Rank * rows;
+                    var indices = Enumerable.Range(first, rows).Select(i => order[offset + i]).ToList();
                     using var batch = data.Batch(indices);
-                    var (loss, metrics) = objective.Compute(batch, step * o.GradAccum + micro);
+                    var share = group.Size == 1 ? null : Share(group, batch, first, o.BatchSize);
+                    var (loss, metrics) = objective.Compute(batch, step * o.GradAccum + micro, share);
                     loss.div(accum).backward();
                     lossSum += loss.ReadDouble() / o.GradAccum;
-                    foreach (var (k, v) in metrics) metricSums[k] = metricSums.GetValueOrDefault(k) + v / o.GradAccum;
+                    foreach (var (k, v) in metrics)
+                        metricSums[k] = IsMaximum(k) ? Math.Max(metricSums.GetValueOrDefault(k, v), v) : metricSums.GetValueOrDefault(k) + v / o.GradAccum;
                 }
-            // Gradients ready: every micro-batch is accumulated, nothing is clipped or applied yet.
+            // Gradients ready: every micro-batch is accumulated and summed over the processes; nothing is clipped or applied yet.
+            GradientReduction.SumAcross(group, objective.Trainable);
             hooks?.GradientsReady?.Invoke(step, objective.Trainable);
             double norm = ClipGradients(objective.Trainable, o.ClipNorm);
             double lr = schedule.At(step);
             optimizer.Update(lr);
             NativeSafety.DrainFinalizers();
+            (lossSum, metricSums) = StepTotals(group, lossSum, metricSums);
+            bool stop = Stopping(group, cancel);
             samplesDone += (long)o.BatchSize * o.GradAccum;
-            double rate = samplesDone / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
-            var entry = new TrainStepLog(step + 1, total, epoch, lossSum, lr, norm, rate,
-                                         (total - step - 1) * o.BatchSize * o.GradAccum / Math.Max(1e-9, rate), metricSums);
-            logFile.WriteLine(JsonSerializer.Serialize(LogLine(entry)));
-            logFile.Flush();
-            onStep?.Invoke(entry);
             bool last = step + 1 == total;
-            if (last || cancel.IsCancellationRequested || (o.SaveEvery > 0 && (step + 1) % o.SaveEvery == 0))
+            if (root)
             {
-                TrainCheckpoint.Write(checkpointDir, meta with { Step = step + 1 }, objective.Trainable, optimizer);
-                onCheckpoint?.Invoke(step + 1);
+                double rate = samplesDone / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
+                var entry = new TrainStepLog(step + 1, total, epoch, lossSum, lr, norm, rate,
+                                             (total - step - 1) * o.BatchSize * o.GradAccum / Math.Max(1e-9, rate), metricSums);
+                logFile!.WriteLine(JsonSerializer.Serialize(LogLine(entry)));
+                logFile.Flush();
+                onStep?.Invoke(entry);
+                if (last || stop || (o.SaveEvery > 0 && (step + 1) % o.SaveEvery == 0))
+                {
+                    TrainCheckpoint.Write(checkpointDir, meta with { Step = step + 1 }, objective.Trainable, optimizer);
+                    onCheckpoint?.Invoke(step + 1);
+                }
             }
-            if (cancel.IsCancellationRequested && !last)
+            if (stop && !last)
             {
-                log?.WriteLine($"interrupted: checkpoint written at step {step + 1} in {checkpointDir} (continue with --resume)");
+                say?.WriteLine($"interrupted: checkpoint written at step {step + 1} in {checkpointDir} (continue with --resume)");
                 throw new OperationCanceledException(cancel);
             }
         }
         using (NewDisposeScope())
             foreach (var (_, p) in objective.Trainable) p.grad?.Dispose();
         return total;
+    }
+
+    /// <summary>Rows of each micro-batch one of <paramref name="processes"/> processes takes.</summary>
+    public static int LocalRows(int batchSize, int processes) =>
+        batchSize % processes == 0
+            ? batchSize / processes
+            : throw new LVPruneException($"--batch-size {batchSize} is the global batch and must divide by the {processes} processes; give a multiple of {processes}");
+
+    /// <summary>This process's share of the global micro-batch: its rows, and the global count of label tokens (summed over the processes).</summary>
+    private static BatchShare Share(IProcessGroup group, LlavaBatch batch, int first, int globalRows)
+    {
+        Span<double> tokens = [CausalLmLoss.SupervisedCount(batch.Labels!)];
+        group.AllReduceSum(tokens);
+        return new BatchShare(new BatchSlice(first, globalRows), tokens[0]);
+    }
+
+    /// <summary>The step's loss and metrics over the global batch, on rank 0: the processes' shares summed, "*_max" metrics maximised.</summary>
+    private static (double Loss, Dictionary<string, double> Metrics) StepTotals(IProcessGroup group, double loss, Dictionary<string, double> metrics)
+    {
+        if (group.Size == 1) return (loss, metrics);
+        var parts = group.Gather(JsonSerializer.SerializeToUtf8Bytes(new StepPart(loss, metrics)));
+        if (parts is null) return (loss, metrics); // not rank 0: nothing to log
+        var all = parts.Select(p => JsonSerializer.Deserialize<StepPart>(p)!).ToList();
+        var totals = new Dictionary<string, double>();
+        foreach (var k in all[0].Metrics.Keys)
+            totals[k] = IsMaximum(k) ? all.Max(a => a.Metrics[k]) : all.Sum(a => a.Metrics[k]);
+        return (all.Sum(a => a.Loss), totals);
+    }
+
+    /// <summary>Metrics named "*_max" are maxima over the step (its micro-batches and processes); the others are means.</summary>
+    private static bool IsMaximum(string metric) => metric.EndsWith("_max", StringComparison.Ordinal);
+
+    private sealed record StepPart(double Loss, Dictionary<string, double> Metrics);
+
+    /// <summary>Whether to stop after this step: any process interrupted stops every process at the same step.</summary>
+    private static bool Stopping(IProcessGroup group, CancellationToken cancel)
+    {
+        if (group.Size == 1) return cancel.IsCancellationRequested;
+        Span<float> flag = [cancel.IsCancellationRequested ? 1 : 0];
+        group.AllReduceSum(flag);
+        return flag[0] > 0;
     }
 
     private static Dictionary<string, object> LogLine(TrainStepLog e)
