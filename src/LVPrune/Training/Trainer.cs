@@ -103,6 +103,7 @@ public static class Trainer
             optimizer.ZeroGrad();
             double lossSum = 0;
             var metricSums = new Dictionary<string, double>();
+            var maxima = new Dictionary<string, List<double>>(); // "*_max" metrics per micro-batch, for the maximum over the processes
             using (var accum = o.GradAccum.ToScalar())
                 for (int micro = 0; micro < o.GradAccum; micro++)
                 {
@@ -117,7 +118,10 @@ public static class Trainer
                     loss.div(accum).backward();
                     lossSum += loss.ReadDouble() / o.GradAccum;
                     foreach (var (k, v) in metrics)
-                        metricSums[k] = IsMaximum(k) ? Math.Max(metricSums.GetValueOrDefault(k, v), v) : metricSums.GetValueOrDefault(k) + v / o.GradAccum;
+                    {
+                        metricSums[k] = metricSums.GetValueOrDefault(k) + v / o.GradAccum;
+                        if (IsMaximum(k)) (maxima.TryGetValue(k, out var list) ? list : maxima[k] = []).Add(v);
+                    }
                 }
             // Gradients ready: every micro-batch is accumulated and summed over the processes; nothing is clipped or applied yet.
             GradientReduction.SumAcross(group, objective.Trainable);
@@ -126,8 +130,7 @@ public static class Trainer
             double lr = schedule.At(step);
             optimizer.Update(lr);
             NativeSafety.DrainFinalizers();
-            (lossSum, metricSums) = StepTotals(group, lossSum, metricSums);
-            bool stop = Stopping(group, cancel);
+            (lossSum, metricSums) = StepTotals(group, lossSum, metricSums, maxima, o.GradAccum);
             samplesDone += (long)o.BatchSize * o.GradAccum;
             bool last = step + 1 == total;
             if (root)
@@ -138,11 +141,12 @@ public static class Trainer
                 logFile!.WriteLine(JsonSerializer.Serialize(LogLine(entry)));
                 logFile.Flush();
                 onStep?.Invoke(entry);
-                if (last || stop || (o.SaveEvery > 0 && (step + 1) % o.SaveEvery == 0))
-                {
-                    TrainCheckpoint.Write(checkpointDir, meta with { Step = step + 1 }, objective.Trainable, optimizer);
-                    onCheckpoint?.Invoke(step + 1);
-                }
+            }
+            bool stop = Stopping(group, cancel); // after onStep, which may cancel
+            if (root && (last || stop || (o.SaveEvery > 0 && (step + 1) % o.SaveEvery == 0)))
+            {
+                TrainCheckpoint.Write(checkpointDir, meta with { Step = step + 1 }, objective.Trainable, optimizer);
+                onCheckpoint?.Invoke(step + 1);
             }
             if (stop && !last)
             {
@@ -169,23 +173,33 @@ public static class Trainer
         return new BatchShare(new BatchSlice(first, globalRows), tokens[0]);
     }
 
-    /// <summary>The step's loss and metrics over the global batch, on rank 0: the processes' shares summed, "*_max" metrics maximised.</summary>
-    private static (double Loss, Dictionary<string, double> Metrics) StepTotals(IProcessGroup group, double loss, Dictionary<string, double> metrics)
+    /// <summary>
+    /// The step's loss and metrics over the global batch, on rank 0: the processes' shares summed; a "*_max"
+    /// metric (a maximum over a micro-batch's rows) is the maximum over the processes per micro-batch, then the
+    /// mean over the micro-batches, as one process computes it.
+    /// </summary>
+    private static (double Loss, Dictionary<string, double> Metrics) StepTotals(IProcessGroup group, double loss, Dictionary<string, double> metrics,
+                                                                             Dictionary<string, List<double>> maxima, int microBatches)
     {
         if (group.Size == 1) return (loss, metrics);
-        var parts = group.Gather(JsonSerializer.SerializeToUtf8Bytes(new StepPart(loss, metrics)));
+        var parts = group.Gather(JsonSerializer.SerializeToUtf8Bytes(new StepPart(loss, metrics, maxima)));
         if (parts is null) return (loss, metrics); // not rank 0: nothing to log
         var all = parts.Select(p => JsonSerializer.Deserialize<StepPart>(p)!).ToList();
         var totals = new Dictionary<string, double>();
         foreach (var k in all[0].Metrics.Keys)
-            totals[k] = IsMaximum(k) ? all.Max(a => a.Metrics[k]) : all.Sum(a => a.Metrics[k]);
+        {
+            if (!IsMaximum(k)) { totals[k] = all.Sum(a => a.Metrics[k]); continue; }
+            double mean = 0;
+            for (int i = 0; i < microBatches; i++) mean += all.Max(a => a.Maxima[k][i]) / microBatches;
+            totals[k] = mean;
+        }
         return (all.Sum(a => a.Loss), totals);
     }
 
-    /// <summary>Metrics named "*_max" are maxima over the step (its micro-batches and processes); the others are means.</summary>
+    /// <summary>Metrics named "*_max" are maxima over a micro-batch's rows; the others are means.</summary>
     private static bool IsMaximum(string metric) => metric.EndsWith("_max", StringComparison.Ordinal);
 
-    private sealed record StepPart(double Loss, Dictionary<string, double> Metrics);
+    private sealed record StepPart(double Loss, Dictionary<string, double> Metrics, Dictionary<string, List<double>> Maxima);
 
     /// <summary>Whether to stop after this step: any process interrupted stops every process at the same step.</summary>
     private static bool Stopping(IProcessGroup group, CancellationToken cancel)

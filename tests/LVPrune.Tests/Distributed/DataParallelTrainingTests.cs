@@ -105,3 +105,56 @@ public class DataParallelTrainingTests : IClassFixture<DataParallelFixture>
         Assert.Equal(20, Losses(CheckpointDir("two-then-one")).Length);
     }
 }
+
+/// <summary>kill -9 of one process in the middle of `mpirun -np 2 lvprune train`: the job ends within seconds, and the
+/// launcher's error names the killed rank (each process also prints its rank and pid first, for launchers that name the pid).</summary>
+[Collection(MpiJobsCollection.Name)]
+public class KilledRankTests : IClassFixture<DataParallelFixture>
+{
+    private readonly DataParallelFixture _f;
+    public KilledRankTests(DataParallelFixture f) => _f = f;
+
+    [MpiFact(MpiFamily.OpenMpi)]
+    public void AKilledRank_EndsTheJobWithinSeconds_NamingIt()
+    {
+        string ckpt = Path.Combine(_f.Work, "killed.ckpt");
+        using var p = MpiRun.Start(MpiFamily.OpenMpi, 2,
+        [
+            "train", "--model", _f.Checkpoint.Dir, "--data", _f.Data, "--adapter-out", Path.Combine(_f.Work, "killed.safetensors"),
+            "--checkpoint-dir", ckpt, "--batch-size", "2", "--epochs", "100", "--max-steps", "1000", "--save-every", "0",
+        ]);
+        var stderr = new System.Text.StringBuilder();
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        p.BeginErrorReadLine();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string Err() { lock (stderr) return stderr.ToString(); }
+        try
+        {
+            // Mid-training: the first optimizer step is logged.
+            string log = Path.Combine(ckpt, "train_log.jsonl");
+            var wait = Stopwatch.StartNew();
+            while (!(File.Exists(log) && new FileInfo(log).Length > 0))
+            {
+                Assert.False(p.HasExited, $"the job ended before training:\n{Err()}");
+                Assert.True(wait.Elapsed < TimeSpan.FromMinutes(2), $"no training step within 2 minutes:\n{Err()}");
+                Thread.Sleep(100);
+            }
+            var pid = Regex.Match(Err(), @"rank 1 of 2 \(pid (\d+)");
+            Assert.True(pid.Success, Err());
+            using var victim = Process.GetProcessById(int.Parse(pid.Groups[1].Value));
+            var clock = Stopwatch.StartNew();
+            victim.Kill(); // SIGKILL
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), $"the job still runs 30 s after rank 1 was killed:\n{Err()}");
+            clock.Stop();
+            p.WaitForExit();
+            Assert.NotEqual(0, p.ExitCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the job took {clock.Elapsed.TotalSeconds:F1} s to end");
+            Assert.Matches(@"rank 1 .*(signal 9|Killed)", Err());
+            Assert.False(File.Exists(Path.Combine(_f.Work, "killed.safetensors")));
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+    }
+}
