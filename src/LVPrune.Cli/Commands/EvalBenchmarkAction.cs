@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LVPrune.Benchmarks;
+using LVPrune.Distributed;
 
 namespace LVPrune.Cli.Commands;
 
@@ -9,7 +10,8 @@ namespace LVPrune.Cli.Commands;
 /// `lvprune eval --benchmark NAME --questions FILE --images DIR --answers OUT.jsonl [--annotations PATH]
 /// [--shard I/N] [--batch-size B] [--json]`: answers a benchmark's own question file the way LLaVA-1.5's
 /// scripts do, appending LLaVA-format answer lines (resuming a stopped run), then scores the file when
-/// --annotations is given.
+/// --annotations is given. Under `mpirun -np N` process I answers shard I/N and rank 0 merges the shards
+/// into the one answer file, then scores it (<see cref="DistributedBenchmarkJob"/>).
 /// </summary>
 public sealed class EvalBenchmarkAction
 {
@@ -28,10 +30,18 @@ public sealed class EvalBenchmarkAction
 
     public int Run(ParseResult r, ModelOptions models, PruningOptions pruning, int batchSize, bool json)
     {
+        var group = ProcessGroup.World;
+        return ProcessGroup.RunOrAbort(group, () => Run(r, models, pruning, batchSize, json, group), CliIO.Err, CliApp.ExitCode);
+    }
+
+    private int Run(ParseResult r, ModelOptions models, PruningOptions pruning, int batchSize, bool json, IProcessGroup group)
+    {
         var benchmark = Benchmarks.Benchmark.Parse(r.GetValue(Benchmark)!);
         string questions = r.GetValue(Questions) ?? throw new LVPruneException("eval --benchmark needs --questions FILE");
         string answers = r.GetValue(Answers) ?? throw new LVPruneException("eval --benchmark needs --answers OUT.jsonl");
-        var shard = r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.Whole;
+        if (group.Size > 1 && r.GetValue(Shard) is { } given)
+            throw new LVPruneException($"--shard {given}: under mpirun each process answers the shard of its rank (rank I of N: I/N); leave --shard out");
+        var shard = group.Size > 1 ? DistributedBenchmarkJob.ShardOf(group) : r.GetValue(Shard) is { } s ? ShardSpec.Parse(s) : ShardSpec.Whole;
         string? annotations = r.GetValue(Annotations);
         if (annotations is not null && !File.Exists(annotations) && !Directory.Exists(annotations))
             throw new LVPruneException($"--annotations {annotations}: not found");
@@ -41,6 +51,7 @@ public sealed class EvalBenchmarkAction
         var spec = pruning.Spec(r, models.Dir(r)); // flag errors before the model loads
 
         using var pipeline = models.Load(r);
+        if (group.Size > 1) return RunAcrossProcesses(r, models, group, benchmark, spec, plan, pipeline, questions, answers, annotations, batchSize, json);
         var progress = new ProgressLine();
         var (summary, config) = BenchmarkJob.AnswerShard(pipeline, models.Dir(r), r.GetValue(models.Template) is not null, spec, plan, answers, batchSize,
                                                          CliIO.Err.WriteLine, progress.Report);
@@ -54,14 +65,40 @@ public sealed class EvalBenchmarkAction
             return 0;
         }
         if (annotations is not null) CliIO.Err.WriteLine($"shard {shard}: not scored alone; join the shards with `lvprune eval merge` and score the merged file");
+        Report(benchmark, answers, plan.Questions.Count, summary.Skipped, summary.Seconds, config, json);
+        return 0;
+    }
+
+    /// <summary>The job's part on every process; rank 0 reports, and scores the merged file when --annotations is given.</summary>
+    private int RunAcrossProcesses(ParseResult r, ModelOptions models, IProcessGroup group, Benchmarks.Benchmark benchmark, Pruning.PruningSpec spec, BenchmarkPlan plan,
+                                   Generation.LlavaPipeline pipeline, string questions, string answers, string? annotations, int batchSize, bool json)
+    {
+        var progress = new ProgressLine();
+        var result = DistributedBenchmarkJob.Run(group, pipeline, models.Dir(r), r.GetValue(models.Template) is not null, spec, plan, answers, batchSize,
+                                                 CliIO.Err.WriteLine, progress.Report);
+        if (group.IsRoot) progress.Finish();
+        if (result is null) return 0; // not rank 0
+        CliIO.Err.WriteLine($"{group.Size} processes: shards merged into {answers}");
+        if (result.Repaired > 0) CliIO.Err.WriteLine($"{result.Repaired} shard files had a torn last line, cut off and answered again");
+        if (result.Skipped > 0) CliIO.Err.WriteLine($"resumed after {result.Skipped} answered questions");
+        if (annotations is not null)
+        {
+            ScoreCommand.Print(BenchmarkScorer.Score(benchmark, answers, questions, annotations, result.Config.Tflops), json);
+            return 0;
+        }
+        Report(benchmark, answers, result.Questions, result.Skipped, result.Seconds, result.Config, json);
+        return 0;
+    }
+
+    private static void Report(Benchmarks.Benchmark benchmark, string answers, int questions, int skipped, double seconds, RunConfig config, bool json)
+    {
         var run = new JsonObject
         {
-            ["benchmark"] = benchmark.Name, ["answers"] = answers, ["questions"] = plan.Questions.Count, ["skipped"] = summary.Skipped,
-            ["seconds"] = summary.Seconds, ["config"] = config.ToJson(),
+            ["benchmark"] = benchmark.Name, ["answers"] = answers, ["questions"] = questions, ["skipped"] = skipped,
+            ["seconds"] = seconds, ["config"] = config.ToJson(),
         };
         if (json) CliIO.Out.WriteLine(run.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        else CliIO.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{plan.Questions.Count - summary.Skipped} questions answered in {summary.Seconds:F1}s -> {answers}"));
-        return 0;
+        else CliIO.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{questions - skipped} questions answered in {seconds:F1}s -> {answers}"));
     }
 
     /// <summary>Progress on standard error with questions/s and an ETA: redrawn in place on a terminal, one line per tenth in a log.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LVPrune.Distributed;
 using LVPrune.Evaluation;
 using LVPrune.Flops;
 using LVPrune.Pruning;
@@ -37,6 +38,8 @@ public static class EvalCommand
             if ((r.GetValue(data) is null) == (r.GetValue(bench.Benchmark) is null))
                 throw new LVPruneException("give --data FILE (a conversation-format data set) or --benchmark NAME with --questions, --images and --answers");
             if (r.GetValue(bench.Benchmark) is not null) return bench.Run(r, models, pruning, r.GetValue(batch), r.GetValue(json));
+            if (MpiLaunch.Detect() is not null)
+                throw new LVPruneException("eval --data runs in one process; under mpirun, eval --benchmark splits a benchmark's questions over the processes");
             var spec = pruning.Spec(r, models.Dir(r));
             var items = EvalItem.Load(r.GetValue(data)!, r.GetValue(limit));
             using var pipeline = models.Load(r);
