@@ -76,6 +76,9 @@ public static class CommonOptions
     {
         if (name is null or "cpu") return CPU;
         if (!cuda.is_available()) throw new LVPruneException("--device cuda: no CUDA device or CUDA LibTorch is available");
+        // Under mpirun/srun, one process per GPU: the process's rank on its node picks among the GPUs it sees
+        // (srun --gpus-per-task 1 leaves one visible; mpirun on one machine leaves them all).
+        if (Distributed.MpiLaunch.Detect() is { LocalRank: { } local }) return new Device(TorchSharp.DeviceType.CUDA, local % cuda.device_count());
         return CUDA;
     }
 
