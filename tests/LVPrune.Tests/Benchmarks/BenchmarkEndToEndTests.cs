@@ -45,7 +45,7 @@ public class BenchmarkEndToEndTests(ToyBenchmarkData data) : IClassFixture<ToyBe
     ];
 
     /// <summary>The answer file without what differs from run to run (answer ids, measured times).</summary>
-    private static List<string> Comparable(string path) => File.ReadAllLines(path).Select(l =>
+    internal static List<string> Comparable(string path) => File.ReadAllLines(path).Select(l =>
     {
         var o = JsonNode.Parse(l)!.AsObject();
         o.Remove("answer_id");

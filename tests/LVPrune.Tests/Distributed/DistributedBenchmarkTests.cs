@@ -16,15 +16,6 @@ public class DistributedBenchmarkTests(ToyBenchmarkData data) : IClassFixture<To
         "--adapter", Path.Combine(CommonOptions.BundledModel, "lvpruning.safetensors"), "--rho", "0.5", "--batch-size", "4", "--json",
     ];
 
-    /// <summary>The answer file without what differs from run to run (answer ids, measured times).</summary>
-    private static List<string> Comparable(string path) => File.ReadAllLines(path).Select(l =>
-    {
-        var o = JsonNode.Parse(l)!.AsObject();
-        o.Remove("answer_id");
-        o["metadata"]!.AsObject().Remove("ttft_s");
-        return o.ToJsonString();
-    }).ToList();
-
     [MpiFact(MpiFamily.OpenMpi)]
     public void TwoProcesses_WriteTheAnswerFileOneProcessWrites_AndScoreIt()
     {
@@ -35,7 +26,7 @@ public class DistributedBenchmarkTests(ToyBenchmarkData data) : IClassFixture<To
         Assert.True(code == 0, $"exit {code}\n{stderr}");
 
         Assert.Equal(12, File.ReadAllLines(two).Length);
-        Assert.Equal(Comparable(one), Comparable(two));
+        Assert.Equal(BenchmarkEndToEndTests.Comparable(one), BenchmarkEndToEndTests.Comparable(two)); // but answer ids and measured times
         // Rank 0 alone printed the score (standard output holds the one JSON document), the same as one process's.
         var (scoreOne, scoreTwo) = (JsonNode.Parse(stdoutOne)!, JsonNode.Parse(stdout)!);
         Assert.Equal(scoreOne["accuracy"]!.GetValue<double>(), scoreTwo["accuracy"]!.GetValue<double>());
