@@ -84,6 +84,16 @@ public class DataParallelTrainingTests : IClassFixture<DataParallelFixture>
         File.ReadAllLines(Path.Combine(checkpointDir, "train_log.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("loss").GetDouble()).ToArray();
 
     [MpiFact(MpiFamily.OpenMpi)]
+    public void AGlobalBatchThatDoesNotDivide_IsAClearErrorNamingTheRank_AndEndsTheJob()
+    {
+        var (code, _, stderr) = MpiRun.Cli(MpiFamily.OpenMpi, 2, Train("odd", 20).Select(a => a == "4" ? "3" : a), timeout: TimeSpan.FromSeconds(90));
+        Assert.Equal(2, code);
+        Assert.Matches(@"error: rank [01] of 2 \(pid \d+ on [^)]+\): --batch-size 3 is the global batch and must divide by the 2 processes", stderr);
+        Assert.DoesNotContain("   at ", stderr); // no stack trace
+        Assert.False(Directory.Exists(CheckpointDir("odd")));
+    }
+
+    [MpiFact(MpiFamily.OpenMpi)]
     public void TwoProcesses_TrainTheAdapterOneProcessTrains_AndACheckpointResumesOnEitherCount()
     {
         // 20 steps: 2 processes x 2 rows against 1 process x 4 rows.
