@@ -21,6 +21,8 @@ public static class Missing
     public static string? Avx512 => Cpu.HasAvx512 ? null : "needs AVX-512, which this CPU lacks";
     public static string? Browser => Serving.SystemBrowser.Present ? null
         : $"needs {Serving.SystemBrowser.Chromium} and {Serving.SystemBrowser.Driver} (apt-get install chromium chromium-driver; .ci/run does)";
+    public static string? Mpi(Distributed.MpiFamily family) => Distributed.MpiRun.Launcher(family) is not null ? null
+        : $"needs {(family == Distributed.MpiFamily.OpenMpi ? "Open MPI's mpirun (Debian: openmpi-bin)" : "MPICH's mpirun (Debian: mpich)")}, which is not installed (.ci/run installs it)";
 }
 
 /// <summary>A fact skipped on a CPU without AVX2 and FMA.</summary>

@@ -87,11 +87,7 @@ public static class MpiRun
 /// that family is not installed (`.ci/run` installs both from Debian's packages).</summary>
 public sealed class MpiFactAttribute : FactAttribute
 {
-    public MpiFactAttribute(MpiFamily family)
-    {
-        if (MpiRun.Launcher(family) is null)
-            Skip = $"needs {(family == MpiFamily.OpenMpi ? "Open MPI's mpirun (Debian: openmpi-bin)" : "MPICH's mpirun (Debian: mpich)")}, which is not installed";
-    }
+    public MpiFactAttribute(MpiFamily family) => Skip = Missing.Mpi(family);
 }
 
 /// <summary>Tests that start MPI jobs run one at a time: each job takes both cores.</summary>
