@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using LVPrune.Kernels;
+using LVPrune.Quantization;
+using static TorchSharp.torch;
+
+namespace LVPrune.Benchmarking;
+
+/// <summary>One measured candidate on one shape: a prefill GEMM (GFLOP/s) or a decode GEMV (GB/s of weight read).</summary>
+public sealed record KernelBenchRow(string Kind, int M, int N, int K, string Candidate, double Seconds, double Gflops, double WeightGbs);
+
+/// <summary>
+/// Every candidate for the products of a LLaMA-7B layer, timed in one run so their ratios are
+/// comparable on a shared machine: LibTorch's fp32 GEMM on fp32 weights (the throughput to beat),
+/// LibTorch's fp32 GEMM over bf16 weight blocks widened just before use (bounded scratch), LibTorch's
+/// bf16 GEMM (only where the CPU multiplies bf16 natively: elsewhere it takes minutes), and
+/// <see cref="WeightGemm"/> on bf16 and int8 weights with each ISA this CPU runs. Medians after a
+/// warm-up. Weights are random (speed does not depend on values).
+/// </summary>
+public static class KernelBench
+{
+    /// <summary>The 7B prefill products: q/k/v/o (4096 -> 4096), gate/up (4096 -> 11008), down (11008 -> 4096).</summary>
+    public static IReadOnlyList<(int N, int K)> LlamaShapes { get; } = [(4096, 4096), (11008, 4096), (4096, 11008)];
+
+    /// <summary>Rows of a 606-token prompt, and about what remains after LVPruning's stages at rho 0.5.</summary>
+    public static IReadOnlyList<int> PrefillRows { get; } = [606, 300, 60];
+
+    /// <summary>Rows of widened weight per block in the "widen, then LibTorch fp32" candidate.</summary>
+    public const int WidenBlockRows = 512;
+
+    public static IEnumerable<KernelBenchRow> Gemm(IReadOnlyList<int> rows, IReadOnlyList<(int N, int K)> shapes, int repeat, Action<string>? log = null)
+    {
+        var features = CpuFeatures.Current;
+        foreach (var (n, k) in shapes)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var w32 = rand(n, k).sub_(0.5f).mul_(0.05f);
+            var wb = w32.to(ScalarType.BFloat16);
+            using var w8 = QuantizedWeight.Quantize(w32, 32);
+            var scratch = empty(WidenBlockRows, k);
+            foreach (int m in rows)
+            {
+                using var inner = NewDisposeScope();
+                var x = rand(m, k).sub_(0.5f);
+                var xb = x.to(ScalarType.BFloat16);
+                var candidates = new List<(string Name, Func<Tensor> Run)>
+                {
+                    ("libtorch fp32 (fp32 weights)", () => nn.functional.linear(x, w32)),
+                    ($"libtorch fp32 over bf16 blocks of {WidenBlockRows} rows", () => WidenedBlocks(x, wb, scratch)),
+                };
+                if (features.NativeBf16) candidates.Add(("libtorch bf16 (native)", () => nn.functional.linear(xb, wb)));
+                foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(features.Supports))
+                {
+                    candidates.Add(($"lvprune {isa} bf16 weights", () => WeightGemm.Linear(x, wb, null, isa)));
+                    candidates.Add(($"lvprune {isa} int8/32 weights", () => WeightGemm.Linear(x, w8, null, isa)));
+                }
+                foreach (var (name, run) in candidates)
+                {
+                    double seconds = MedianSeconds(repeat, () => run().Dispose());
+                    var row = new KernelBenchRow("gemm", m, n, k, name, seconds, 2.0 * m * n * k / seconds / 1e9, double.NaN);
+                    log?.Invoke($"gemm {m,4} x {k,5} -> {n,5}  {name,-40} {row.Gflops,7:F1} GFLOP/s");
+                    yield return row;
+                }
+            }
+        }
+    }
+
+    /// <summary>Decode products (one row): GB/s of weight read per candidate; filled in as the GEMV kernels land.</summary>
+    public static IEnumerable<KernelBenchRow> Gemv(IReadOnlyList<(int N, int K)> shapes, int repeat, Action<string>? log = null)
+    {
+        yield break;
+    }
+
+    /// <summary>x [M, K] fp32 times bf16 w [N, K]: each block of rows widened into one reused fp32 scratch, then LibTorch's fp32 GEMM.</summary>
+    public static Tensor WidenedBlocks(Tensor x, Tensor w, Tensor scratch)
+    {
+        long n = w.shape[0], blockRows = scratch.shape[0];
+        var y = empty(x.shape[0], n);
+        for (long b0 = 0; b0 < n; b0 += blockRows)
+        {
+            long rows = Math.Min(blockRows, n - b0);
+            using var block = scratch.narrow(0, 0, rows);
+            using var source = w.narrow(0, b0, rows);
+            block.copy_(source);                                  // bf16 -> fp32, [rows, K]
+            using var part = x.matmul(block.t());                 // [M, rows]
+            using var target = y.narrow(1, b0, rows);
+            target.copy_(part);
+        }
+        return y;
+    }
+
+    public static double MedianSeconds(int repeat, Action run)
+    {
+        run();
+        var times = new double[repeat];
+        for (int i = 0; i < repeat; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            times[i] = sw.Elapsed.TotalSeconds;
+        }
+        return MachineProbe.Median(times);
+    }
+}
