@@ -27,7 +27,7 @@ public static class KernelBench
     /// <summary>Rows of widened weight per block in the "widen, then LibTorch fp32" candidate.</summary>
     public const int WidenBlockRows = 512;
 
-    public static IEnumerable<KernelBenchRow> Gemm(IReadOnlyList<int> rows, IReadOnlyList<(int N, int K)> shapes, int repeat, Action<string>? log = null)
+    public static IEnumerable<KernelBenchRow> Gemm(IReadOnlyList<int> rows, IReadOnlyList<(int N, int K)> shapes, int repeat, Action<string>? log = null, string? filter = null)
     {
         var features = CpuFeatures.Current;
         foreach (var (n, k) in shapes)
@@ -54,7 +54,7 @@ public static class KernelBench
                     candidates.Add(($"lvprune {isa} bf16 weights", () => WeightGemm.Linear(x, wb, null, isa)));
                     candidates.Add(($"lvprune {isa} int8/32 weights", () => WeightGemm.Linear(x, w8, null, isa)));
                 }
-                foreach (var (name, run) in candidates)
+                foreach (var (name, run) in candidates.Where(c => Selected(c.Name, filter)))
                 {
                     double seconds = MedianSeconds(repeat, () => run().Dispose());
                     var row = new KernelBenchRow("gemm", m, n, k, name, seconds, 2.0 * m * n * k / seconds / 1e9, double.NaN);
@@ -65,11 +65,51 @@ public static class KernelBench
         }
     }
 
-    /// <summary>Decode products (one row): GB/s of weight read per candidate; filled in as the GEMV kernels land.</summary>
-    public static IEnumerable<KernelBenchRow> Gemv(IReadOnlyList<(int N, int K)> shapes, int repeat, Action<string>? log = null)
+    /// <summary>
+    /// Decode products (one row): GB/s of weight bytes read per candidate. Several copies of each
+    /// weight (more than 256 MB in all) are cycled so that every call streams from memory, as in decoding.
+    /// </summary>
+    public static IEnumerable<KernelBenchRow> Gemv(IReadOnlyList<(int N, int K)> shapes, int repeat, Action<string>? log = null, string? filter = null)
     {
-        yield break;
+        var features = CpuFeatures.Current;
+        foreach (var (n, k) in shapes)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            int copies = (int)Math.Clamp((256L << 20) / ((long)n * k), 2, 16);
+            var w32 = Enumerable.Range(0, copies).Select(_ => rand(n, k).sub_(0.5f).mul_(0.05f)).ToArray();
+            var wb = w32.Select(w => w.to(ScalarType.BFloat16)).ToArray();
+            var w8 = w32.Select(w => QuantizedWeight.Quantize(w, 32)).ToArray();
+            var x = rand(1, k).sub_(0.5f);
+            var xb = x.to(ScalarType.BFloat16);
+            int next = 0;
+            var candidates = new List<(string Name, double Bytes, Func<Tensor> Run)>
+            {
+                ("libtorch fp32 (fp32 weights)", 4.0 * n * k, () => nn.functional.linear(x, w32[next++ % copies])),
+                ("libtorch bf16 -> bf16", 2.0 * n * k, () => nn.functional.linear(xb, wb[next++ % copies])),
+            };
+            if (Models.Bf16Gemv.Supported)
+                candidates.Add(("lvprune Bf16Gemv (bf16 in/out, today's)", 2.0 * n * k, () => Models.Bf16Gemv.Linear(xb, wb[next++ % copies], null)));
+            foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(features.Supports))
+            {
+                candidates.Add(($"lvprune {isa} bf16 weights, fp32 x/y", 2.0 * n * k, () => Bf16Fp32Gemv.Linear(x, wb[next++ % copies], null, isa)));
+                candidates.Add(($"lvprune {isa} int8/32 weights, fp32 x", w8[0].Bytes, () => Int8Gemv.Linear(x, w8[next++ % copies], null, isa)));
+            }
+            if (Int8Gemv.Supported(KernelIsa.Avx2, Int8GemvMode.VnniInt8Activations))
+                candidates.Add(("lvprune VNNI int8/32 weights, int8 x", w8[0].Bytes, () => Int8Gemv.Linear(x, w8[next++ % copies], null, KernelIsa.Avx2, Int8GemvMode.VnniInt8Activations)));
+            foreach (var (name, bytes, run) in candidates.Where(c => Selected(c.Name, filter)))
+            {
+                double seconds = MedianSeconds(repeat, () => run().Dispose());
+                var row = new KernelBenchRow("gemv", 1, n, k, name, seconds, 2.0 * n * k / seconds / 1e9, bytes / seconds / 1e9);
+                log?.Invoke($"gemv    1 x {k,5} -> {n,5}  {name,-40} {row.WeightGbs,7:F1} GB/s  {seconds * 1e3,7:F3} ms");
+                yield return row;
+            }
+            foreach (var q in w8) q.Dispose();
+        }
     }
+
+    private static bool Selected(string name, string? filter) =>
+        filter is null || filter.Split('|').Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>x [M, K] fp32 times bf16 w [N, K]: each block of rows widened into one reused fp32 scratch, then LibTorch's fp32 GEMM.</summary>
     public static Tensor WidenedBlocks(Tensor x, Tensor w, Tensor scratch)

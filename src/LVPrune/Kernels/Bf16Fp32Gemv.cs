@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static TorchSharp.torch;
+
+namespace LVPrune.Kernels;
+
+/// <summary>
+/// Decode products of the fp32 compute path: y = x W^T + b with x in fp32 (one to four rows),
+/// W in bf16 as stored, y in fp32 (no bf16 rounding of the output: the activations stay fp32 on
+/// this path). Memory-bound: each weight row streams once, bf16 pairs are widened in registers
+/// (the even element of a 32-bit word is the word shifted left by 16, the odd one the word with its
+/// low half cleared), against x split once per call into its even and odd elements; fp32 FMA
+/// accumulation, four accumulators. AVX2 or AVX-512 as the caller chooses.
+/// </summary>
+public static unsafe class Bf16Fp32Gemv
+{
+    public const int MaxRows = GemvChunks.MaxRows;
+
+    /// <summary>x [..., K] (fp32, at most <see cref="MaxRows"/> rows) times weight [N, K] (bf16), plus bias [N]: [..., N] in fp32.</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, KernelIsa isa) => Linears(x, [(weight, bias)], isa)[0];
+
+    /// <summary>Several products of the same x in one pass over the cores (q, k and v; gate and up).</summary>
+    public static Tensor[] Linears(Tensor x, IReadOnlyList<(Tensor Weight, Tensor? Bias)> layers, KernelIsa isa)
+    {
+        foreach (var (w, _) in layers)
+            if (w.dtype != ScalarType.BFloat16 || w.dim() != 2 || !w.is_contiguous() || w.device_type != TorchSharp.DeviceType.CPU)
+                throw new ArgumentException($"weights must be contiguous bf16 [out, in] CPU tensors, got {w.dtype} [{string.Join(", ", w.shape)}]");
+        var (outputs, rows) = GemvChunks.Prepare(x, layers.Select(l => (l.Weight.shape[0], l.Weight.shape[1])).ToArray(), isa);
+        if (rows == 0) return outputs;
+        int k = (int)x.shape[^1];
+        var (xEven, xOdd, xAll) = SplitEvenOdd(x, rows, k);
+        var biases = layers.Select((l, p) => GemvChunks.Bias(l.Bias, l.Weight.shape[0], p)).ToArray();
+        var weights = layers.Select(l => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(l.Weight.bytes))).ToArray();
+        var ys = outputs.Select(o => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(o.bytes))).ToArray();
+        GemvChunks.For(layers.Select(l => l.Weight.shape[0]).ToArray(), (p, first, last) =>
+        {
+            int n = (int)layers[p].Weight.shape[0];
+            fixed (float* xe = xEven, xo = xOdd, xa = xAll)
+                Rows((ushort*)weights[p], xe, xo, xa, k, rows, biases[p], (float*)ys[p], n, first, last, isa);
+        });
+        return outputs;
+    }
+
+    /// <summary>x [rows, K] as fp32 arrays: its even and its odd elements per row (K/2 each), and x itself (for an odd tail).</summary>
+    internal static (float[] Even, float[] Odd, float[] All) SplitEvenOdd(Tensor x, int rows, int k)
+    {
+        using var xc = x.contiguous();
+        var all = MemoryMarshal.Cast<byte, float>(xc.bytes).ToArray();
+        int half = k / 2;
+        var even = new float[rows * half];
+        var odd = new float[rows * half];
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < half; i++)
+            {
+                even[r * half + i] = all[r * k + 2 * i];
+                odd[r * half + i] = all[r * k + 2 * i + 1];
+            }
+        return (even, odd, all);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows(ushort* w, float* xe, float* xo, float* x, int k, int rows, float[]? bias, float* y, int n, int first, int last, KernelIsa isa)
+    {
+        int half = k / 2;
+        for (int o = first; o < last; o++)
+        {
+            ushort* row = w + (long)o * k;
+            float b = bias is null ? 0f : bias[o];
+            for (int r = 0; r < rows; r++)
+                y[(long)r * n + o] = b + (isa == KernelIsa.Avx512
+                    ? Dot512(row, xe + r * half, xo + r * half, x + (long)r * k, k)
+                    : Dot256(row, xe + r * half, xo + r * half, x + (long)r * k, k));
+        }
+    }
+
+    /// <summary>Σ_i w[i] x[i] for one bf16 row, 64 weights per iteration.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static float Dot512(ushort* w, float* xe, float* xo, float* x, int n)
+    {
+        var high = Vector512.Create(0xFFFF0000u);
+        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
+        var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + 64 <= n; i += 64)
+        {
+            var v0 = Avx512F.LoadVector512((uint*)(w + i));
+            var v1 = Avx512F.LoadVector512((uint*)(w + i + 32));
+            a0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v0, 16).AsSingle(), Avx512F.LoadVector512(xe + i / 2), a0);
+            a1 = Avx512F.FusedMultiplyAdd(Avx512F.And(v0, high).AsSingle(), Avx512F.LoadVector512(xo + i / 2), a1);
+            a2 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v1, 16).AsSingle(), Avx512F.LoadVector512(xe + i / 2 + 16), a2);
+            a3 = Avx512F.FusedMultiplyAdd(Avx512F.And(v1, high).AsSingle(), Avx512F.LoadVector512(xo + i / 2 + 16), a3);
+        }
+        float s = Vector512.Sum((a0 + a1) + (a2 + a3));
+        return s + Tail(w, x, i, n);
+    }
+
+    /// <summary>Σ_i w[i] x[i] for one bf16 row, 32 weights per iteration.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static float Dot256(ushort* w, float* xe, float* xo, float* x, int n)
+    {
+        var high = Vector256.Create(0xFFFF0000u);
+        var a0 = Vector256<float>.Zero; var a1 = Vector256<float>.Zero;
+        var a2 = Vector256<float>.Zero; var a3 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            var v0 = Avx.LoadVector256((uint*)(w + i));
+            var v1 = Avx.LoadVector256((uint*)(w + i + 16));
+            a0 = Fma.MultiplyAdd(Avx2.ShiftLeftLogical(v0, 16).AsSingle(), Avx.LoadVector256(xe + i / 2), a0);
+            a1 = Fma.MultiplyAdd(Avx2.And(v0, high).AsSingle(), Avx.LoadVector256(xo + i / 2), a1);
+            a2 = Fma.MultiplyAdd(Avx2.ShiftLeftLogical(v1, 16).AsSingle(), Avx.LoadVector256(xe + i / 2 + 8), a2);
+            a3 = Fma.MultiplyAdd(Avx2.And(v1, high).AsSingle(), Avx.LoadVector256(xo + i / 2 + 8), a3);
+        }
+        float s = Vector256.Sum((a0 + a1) + (a2 + a3));
+        return s + Tail(w, x, i, n);
+    }
+
+    private static float Tail(ushort* w, float* x, int from, int n)
+    {
+        float s = 0f;
+        for (int i = from; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
+        return s;
+    }
+}
