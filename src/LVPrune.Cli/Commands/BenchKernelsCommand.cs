@@ -15,10 +15,10 @@ public static class BenchKernelsCommand
     {
         var rows = new Option<int[]>("--rows") { Description = "prefill rows (tokens) per GEMM", DefaultValueFactory = _ => KernelBench.PrefillRows.ToArray(), AllowMultipleArgumentsPerToken = true };
         var repeat = new Option<int>("--repeat") { Description = "timed runs per candidate (median reported)", DefaultValueFactory = _ => 3 };
-        var what = new Option<string>("--only") { Description = "gemm, gemv or both", DefaultValueFactory = _ => "both" }.AcceptOnlyFromAmong("gemm", "gemv", "both");
+        var what = new Option<string>("--only") { Description = "gemm, gemv, attention or all", DefaultValueFactory = _ => "all" }.AcceptOnlyFromAmong("gemm", "gemv", "attention", "all");
         var filter = new Option<string>("--filter") { Description = "run only candidates whose name contains this text (alternatives separated by |)" };
         var json = CommonOptions.Json();
-        var cmd = new Command("bench-kernels", "Kernel throughput at the LLaMA-7B shapes: GEMM candidates (GFLOP/s) and decode GEMV candidates (GB/s).")
+        var cmd = new Command("bench-kernels", "Kernel throughput at the LLaMA-7B shapes: GEMM candidates (GFLOP/s), decode GEMV candidates (GB/s), fp32 decode attention (ms per layer).")
         {
             rows, repeat, what, filter, json,
         };
@@ -32,8 +32,9 @@ public static class BenchKernelsCommand
             CliIO.Err.WriteLine($"cpu: {CpuFeatures.Current}; threads: {Environment.ProcessorCount}");
             var results = new List<KernelBenchRow>();
             string only = r.GetValue(what)!;
-            if (only != "gemv") results.AddRange(KernelBench.Gemm(m, KernelBench.LlamaShapes, n, CliIO.Err.WriteLine, r.GetValue(filter)));
-            if (only != "gemm") results.AddRange(KernelBench.Gemv(KernelBench.LlamaShapes, Math.Max(n, 10), CliIO.Err.WriteLine, r.GetValue(filter)));
+            if (only is "gemm" or "all") results.AddRange(KernelBench.Gemm(m, KernelBench.LlamaShapes, n, CliIO.Err.WriteLine, r.GetValue(filter)));
+            if (only is "gemv" or "all") results.AddRange(KernelBench.Gemv(KernelBench.LlamaShapes, Math.Max(n, 10), CliIO.Err.WriteLine, r.GetValue(filter)));
+            if (only is "attention" or "all") results.AddRange(KernelBench.Attention(620, Math.Max(n, 20), CliIO.Err.WriteLine, r.GetValue(filter)));
             if (r.GetValue(json))
                 CliIO.Out.WriteLine(JsonSerializer.Serialize(new { cpu = CpuFeatures.Current.ToString(), rows = results },
                     new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));

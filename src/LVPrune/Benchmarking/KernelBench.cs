@@ -108,6 +108,37 @@ public static class KernelBench
         }
     }
 
+    /// <summary>
+    /// Decode attention of one 7B layer (32 heads of 128, one query over <paramref name="length"/>
+    /// cached tokens) over an fp32 cache: LibTorch's SDPA against <see cref="Fp32DecodeAttention"/>.
+    /// Seconds per layer (Gflops holds GB/s of keys and values read, for comparison with the GEMVs).
+    /// </summary>
+    public static IEnumerable<KernelBenchRow> Attention(int length, int repeat, Action<string>? log = null, string? filter = null)
+    {
+        const int heads = 32, headDim = 128;
+        int capacity = length + 32;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var q = rand(1, heads, 1, headDim);
+        var k = rand(1, heads, capacity, headDim);
+        var v = rand(1, heads, capacity, headDim);
+        var kView = k.narrow(2, 0, length);
+        var vView = v.narrow(2, 0, length);
+        var candidates = new List<(string Name, Func<Tensor> Run)>
+        {
+            ("libtorch fp32 sdpa", () => nn.functional.scaled_dot_product_attention(q, kView, vView)),
+        };
+        foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(CpuFeatures.Current.Supports))
+            candidates.Add(($"lvprune {isa} fp32 decode attention", () => Fp32DecodeAttention.Attend(q, k, v, length, null, isa)));
+        double bytes = 2.0 * heads * length * headDim * 4;
+        foreach (var (name, run) in candidates.Where(c => Selected(c.Name, filter)))
+        {
+            double seconds = MedianSeconds(repeat, () => run().Dispose());
+            log?.Invoke($"attention 1 query over {length} tokens, 32x128  {name,-36} {seconds * 1e3,7:F3} ms/layer  {bytes / seconds / 1e9,6:F1} GB/s");
+            yield return new KernelBenchRow("attention", 1, heads * headDim, length, name, seconds, double.NaN, bytes / seconds / 1e9);
+        }
+    }
+
     private static bool Selected(string name, string? filter) =>
         filter is null || filter.Split('|').Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
 
