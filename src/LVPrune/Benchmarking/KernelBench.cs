@@ -54,9 +54,10 @@ public static class KernelBench
                     candidates.Add(($"lvprune {isa} bf16 weights", () => WeightGemm.Linear(x, wb, null, isa)));
                     candidates.Add(($"lvprune {isa} int8/32 weights", () => WeightGemm.Linear(x, w8, null, isa)));
                 }
-                foreach (var (name, run) in candidates.Where(c => Selected(c.Name, filter)))
+                var chosen = candidates.Where(c => Selected(c.Name, filter)).ToArray();
+                var times = InterleavedMedians(repeat, chosen.Select(c => c.Run).ToArray());
+                foreach (var ((name, _), seconds) in chosen.Zip(times))
                 {
-                    double seconds = MedianSeconds(repeat, () => run().Dispose());
                     var row = new KernelBenchRow("gemm", m, n, k, name, seconds, 2.0 * m * n * k / seconds / 1e9, double.NaN);
                     log?.Invoke($"gemm {m,4} x {k,5} -> {n,5}  {name,-40} {row.Gflops,7:F1} GFLOP/s");
                     yield return row;
@@ -95,17 +96,34 @@ public static class KernelBench
                 candidates.Add(($"lvprune {isa} bf16 weights, fp32 x/y", 2.0 * n * k, () => Bf16Fp32Gemv.Linear(x, wb[next++ % copies], null, isa)));
                 candidates.Add(($"lvprune {isa} int8/32 weights, fp32 x", w8[0].Bytes, () => Int8Gemv.Linear(x, w8[next++ % copies], null, isa)));
             }
+            if (features.Supports(KernelIsa.Avx2))
+                candidates.Add(("lvprune AVX2 int8/32 weights, int8 x", w8[0].Bytes, () => Int8Gemv.Linear(x, w8[next++ % copies], null, KernelIsa.Avx2, Int8GemvMode.Int8Activations)));
             if (Int8Gemv.Supported(KernelIsa.Avx2, Int8GemvMode.VnniInt8Activations))
                 candidates.Add(("lvprune VNNI int8/32 weights, int8 x", w8[0].Bytes, () => Int8Gemv.Linear(x, w8[next++ % copies], null, KernelIsa.Avx2, Int8GemvMode.VnniInt8Activations)));
-            foreach (var (name, bytes, run) in candidates.Where(c => Selected(c.Name, filter)))
+            var chosen = candidates.Where(c => Selected(c.Name, filter)).ToArray();
+            var times = InterleavedMedians(repeat, chosen.Select(c => c.Run).ToArray());
+            foreach (var ((name, bytes, _), seconds) in chosen.Zip(times))
             {
-                double seconds = MedianSeconds(repeat, () => run().Dispose());
                 var row = new KernelBenchRow("gemv", 1, n, k, name, seconds, 2.0 * n * k / seconds / 1e9, bytes / seconds / 1e9);
                 log?.Invoke($"gemv    1 x {k,5} -> {n,5}  {name,-40} {row.WeightGbs,7:F1} GB/s  {seconds * 1e3,7:F3} ms");
                 yield return row;
             }
+            if (features.Supports(KernelIsa.Avx2) && Selected("int8 x", filter))
+                log?.Invoke($"gemv    1 x {k,5} -> {n,5}  int8-x accuracy: relative error vs fp32 activations {Int8ActivationsRelativeError(w8[0], outliers: false):E2} " +
+                            $"(normal x), {Int8ActivationsRelativeError(w8[0], outliers: true):E2} (1% of channels x20, as LLM activations have)");
             foreach (var q in w8) q.Dispose();
         }
+    }
+
+    /// <summary>‖y_int8x - y_fp32x‖ / ‖y_fp32x‖ (VNNI or not: the same integers) for one random x: what quantizing the activations to int8 per group costs.</summary>
+    public static double Int8ActivationsRelativeError(QuantizedWeight w, bool outliers)
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(1, w.InFeatures);
+        if (outliers) x.index_put_(x.index_select(1, arange(0, w.InFeatures, 100)) * 20, TensorIndex.Colon, TensorIndex.Tensor(arange(0, w.InFeatures, 100)));
+        var exact = Int8Gemv.Linear(x, w, null, KernelIsa.Avx2);
+        var vnni = Int8Gemv.Linear(x, w, null, KernelIsa.Avx2, Int8GemvMode.Int8Activations);
+        return ((vnni - exact).norm() / exact.norm()).item<float>();
     }
 
     /// <summary>
@@ -131,9 +149,10 @@ public static class KernelBench
         foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(CpuFeatures.Current.Supports))
             candidates.Add(($"lvprune {isa} fp32 decode attention", () => Fp32DecodeAttention.Attend(q, k, v, length, null, isa)));
         double bytes = 2.0 * heads * length * headDim * 4;
-        foreach (var (name, run) in candidates.Where(c => Selected(c.Name, filter)))
+        var chosen = candidates.Where(c => Selected(c.Name, filter)).ToArray();
+        var times = InterleavedMedians(repeat, chosen.Select(c => c.Run).ToArray());
+        foreach (var ((name, _), seconds) in chosen.Zip(times))
         {
-            double seconds = MedianSeconds(repeat, () => run().Dispose());
             log?.Invoke($"attention 1 query over {length} tokens, 32x128  {name,-36} {seconds * 1e3,7:F3} ms/layer  {bytes / seconds / 1e9,6:F1} GB/s");
             yield return new KernelBenchRow("attention", 1, heads * headDim, length, name, seconds, double.NaN, bytes / seconds / 1e9);
         }
@@ -160,16 +179,22 @@ public static class KernelBench
         return y;
     }
 
-    public static double MedianSeconds(int repeat, Action run)
+    /// <summary>
+    /// Median seconds of each candidate, timed round-robin (one run of each, <paramref name="repeat"/>
+    /// times, after one warm-up run of each): on a machine shared with other work, load that comes
+    /// and goes then hits every candidate alike instead of whichever ran at the time.
+    /// </summary>
+    public static double[] InterleavedMedians(int repeat, IReadOnlyList<Func<Tensor>> runs)
     {
-        run();
-        var times = new double[repeat];
-        for (int i = 0; i < repeat; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            run();
-            times[i] = sw.Elapsed.TotalSeconds;
-        }
-        return MachineProbe.Median(times);
+        foreach (var run in runs) run().Dispose();
+        var times = runs.Select(_ => new double[repeat]).ToArray();
+        for (int r = 0; r < repeat; r++)
+            for (int c = 0; c < runs.Count; c++)
+            {
+                var sw = Stopwatch.StartNew();
+                runs[c]().Dispose();
+                times[c][r] = sw.Elapsed.TotalSeconds;
+            }
+        return times.Select(t => MachineProbe.Median(t)).ToArray();
     }
 }

@@ -17,20 +17,24 @@ public enum Int8GemvMode
     Fp32Activations,
 
     /// <summary>
-    /// As llama.cpp's Q8_0 x Q8_0: the activations are quantized per group to int8 too (one scale per
-    /// group), and each group's dot product is done in int32 by AVX-VNNI's vpdpbusd (u8 x s8: |x| against
-    /// w with x's sign), then scaled by both scales in fp32. Fewer instructions per weight; costs the
-    /// activations' rounding to 8 bits (about 0.4% of each group's largest |x|).
+    /// As llama.cpp's Q8_0 x Q8_0 on AVX2: the activations are quantized per group to int8 too (one
+    /// scale per group), and each group's dot product is done in integers: vpmaddubsw (u8 x s8 pairs
+    /// to int16: |x| against w with x's sign, at most 2 x 127 x 127, no saturation) then vpmaddwd to
+    /// int32, then scaled by both scales in fp32. Fewer instructions per weight than widening to fp32;
+    /// costs the activations' rounding to 8 bits (half a step of each group's largest |x| / 127).
     /// </summary>
+    Int8Activations,
+
+    /// <summary>As <see cref="Int8Activations"/> with AVX-VNNI's vpdpbusd doing both integer steps in one.</summary>
     VnniInt8Activations,
 }
 
 /// <summary>
 /// Decode products over int8 weights (<see cref="QuantizedWeight"/>): y = x · dequant(W)^T + b with
-/// x fp32 (one to four rows), y fp32, fp32 accumulation across groups. Memory-bound: about 1.125
-/// bytes of weight and scale per weight, against 2 for bf16. AVX2 and AVX-512 for
-/// <see cref="Int8GemvMode.Fp32Activations"/>; <see cref="Int8GemvMode.VnniInt8Activations"/> needs
-/// AVX-VNNI (.NET exposes its 256-bit form only).
+/// x fp32 (one to four rows), y fp32, fp32 accumulation across groups. About 1.125 bytes of weight
+/// and scale per weight, against 2 for bf16. AVX2 and AVX-512 for <see cref="Int8GemvMode.Fp32Activations"/>;
+/// the int8-activation modes are 256-bit (AVX2; <see cref="Int8GemvMode.VnniInt8Activations"/> needs
+/// AVX-VNNI, which .NET exposes in its 256-bit form only).
 /// </summary>
 public static unsafe class Int8Gemv
 {
@@ -38,7 +42,7 @@ public static unsafe class Int8Gemv
 
     /// <summary>Whether <paramref name="mode"/> with <paramref name="isa"/> runs on this CPU.</summary>
     public static bool Supported(KernelIsa isa, Int8GemvMode mode) =>
-        CpuFeatures.Current.Supports(isa) && (mode == Int8GemvMode.Fp32Activations || CpuFeatures.Current.AvxVnni);
+        CpuFeatures.Current.Supports(isa) && (mode != Int8GemvMode.VnniInt8Activations || CpuFeatures.Current.AvxVnni);
 
     /// <summary>x [..., K] (fp32) times an int8 weight [N, K], plus bias [N]: [..., N] in fp32.</summary>
     public static Tensor Linear(Tensor x, QuantizedWeight weight, Tensor? bias, KernelIsa isa, Int8GemvMode mode = Int8GemvMode.Fp32Activations) =>
@@ -59,7 +63,7 @@ public static unsafe class Int8Gemv
         var ys = outputs.Select(o => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(o.bytes))).ToArray();
         // For VNNI, x quantized once per group size: |x_q| (u8), x_q (s8, its sign), and the scale per group.
         var quantized = new Dictionary<int, QuantizedActivations>();
-        if (mode == Int8GemvMode.VnniInt8Activations)
+        if (mode != Int8GemvMode.Fp32Activations)
             foreach (int g in layers.Select(l => l.Weight.GroupSize).Distinct()) quantized[g] = QuantizedActivations.Of(xs, rows, k, g);
         GemvChunks.For(layers.Select(l => l.Weight.OutFeatures).ToArray(), (p, first, last) =>
         {
@@ -74,8 +78,8 @@ public static unsafe class Int8Gemv
                     float* scales = (float*)s[p] + (long)o * (k / g);
                     for (int r = 0; r < rows; r++)
                     {
-                        float dot = mode == Int8GemvMode.VnniInt8Activations
-                            ? quantized[g].Dot(row, scales, r)
+                        float dot = mode != Int8GemvMode.Fp32Activations
+                            ? quantized[g].Dot(row, scales, r, vnni: mode == Int8GemvMode.VnniInt8Activations)
                             : isa == KernelIsa.Avx512 ? Dot512(row, scales, xp + (long)r * k, k, g) : Dot256(row, scales, xp + (long)r * k, k, g);
                         y[(long)r * n + o] = dot + (bias is null ? 0f : bias[o]);
                     }
@@ -148,11 +152,12 @@ public static unsafe class Int8Gemv
             return new QuantizedActivations(magnitude, signed, scales, k, group);
         }
 
-        /// <summary>Σ_groups sw_g · sx_g · Σ_{i in g} q[i] xq[i], the inner sums in int32 by vpdpbusd.</summary>
+        /// <summary>Σ_groups sw_g · sx_g · Σ_{i in g} q[i] xq[i], the inner sums in int32 (vpdpbusd, or vpmaddubsw + vpmaddwd).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public float Dot(sbyte* q, float* weightScales, int row)
+        public float Dot(sbyte* q, float* weightScales, int row, bool vnni)
         {
             var total = Vector256<float>.Zero;
+            var ones = Vector256.Create((short)1);
             int groups = k / group;
             fixed (byte* mp = &magnitude[row * k])
             fixed (sbyte* sp = &signed[row * k])
@@ -163,7 +168,10 @@ public static unsafe class Int8Gemv
                     for (int i = g * group; i < (g + 1) * group; i += 32)
                     {
                         var w = Avx2.Sign(Avx.LoadVector256(q + i), Avx.LoadVector256(sp + i)); // w with x's sign (0 where x is 0)
-                        sum = AvxVnni.MultiplyWideningAndAdd(sum, Avx.LoadVector256(mp + i), w);  // Σ |x| · w·sign(x), 4 per lane
+                        var m = Avx.LoadVector256(mp + i);
+                        sum = vnni
+                            ? AvxVnni.MultiplyWideningAndAdd(sum, m, w)                                   // Σ |x| · w·sign(x), 4 per lane
+                            : Avx2.Add(sum, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(m, w), ones)); // pairs to int16, then to int32
                     }
                     total = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sum), Vector256.Create(weightScales[g] * xs[g]), total);
                 }

@@ -64,17 +64,19 @@ public class GemvTests
     /// (each |x - xq·sx| is at most half a step), plus fp32 rounding. The test measures it too.
     /// </summary>
     [SkippableTheory]
-    [InlineData(32)]
-    [InlineData(64)]
-    public void Int8Weights_VnniInt8Activations_WithinTheActivationRoundingBound(int group)
+    [InlineData(32, Int8GemvMode.Int8Activations)]
+    [InlineData(64, Int8GemvMode.Int8Activations)]
+    [InlineData(32, Int8GemvMode.VnniInt8Activations)]
+    [InlineData(64, Int8GemvMode.VnniInt8Activations)]
+    public void Int8Weights_Int8Activations_WithinTheActivationRoundingBound(int group, Int8GemvMode mode)
     {
-        Skip.IfNot(Int8Gemv.Supported(KernelIsa.Avx2, Int8GemvMode.VnniInt8Activations), $"no AVX-VNNI on this CPU ({CpuFeatures.Current})");
+        Skip.IfNot(Int8Gemv.Supported(KernelIsa.Avx2, mode), $"this CPU ({CpuFeatures.Current}) cannot run {mode}");
         using var scope = NewDisposeScope();
         var gen = new Generator(5);
         int k = 512, n = 260;
         var x = randn([2, k], generator: gen);
         using var q = QuantizedWeight.Quantize(randn([n, k], generator: gen) * 0.05, group);
-        var y = Int8Gemv.Linear(x, q, null, KernelIsa.Avx2, Int8GemvMode.VnniInt8Activations).to(ScalarType.Float64);
+        var y = Int8Gemv.Linear(x, q, null, KernelIsa.Avx2, mode).to(ScalarType.Float64);
         var w64 = q.Dequantize(ScalarType.Float64);
         var exact = x.to(ScalarType.Float64).matmul(w64.t());
         // Half a quantization step of x per group, times the group's Σ|w|.
@@ -82,9 +84,9 @@ public class GemvTests
         var wAbs = w64.abs().view(n, k / group, group).sum([-1]);                                                   // [n, groups]
         var bound = xStep.matmul(wAbs.t()) + exact.abs() * 1e-5 + 1e-6;                                             // [rows, n]
         var error = (y - exact).abs();
-        Assert.True(error.le(bound).all().item<bool>(), $"VNNI error {error.max().ToDouble()} exceeds its bound");
+        Assert.True(error.le(bound).all().item<bool>(), $"{mode} error {error.max().ToDouble()} exceeds its bound");
         double relative = (error.norm() / exact.norm()).ToDouble();
-        Assert.True(relative < 0.01, $"VNNI relative error {relative}");
+        Assert.True(relative < 0.01, $"{mode} relative error {relative}");
     }
 
     [SkippableFact]
