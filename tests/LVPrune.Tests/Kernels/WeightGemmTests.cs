@@ -114,4 +114,18 @@ public class WeightGemmTests
         Assert.Contains("fp32 activations", Assert.Throws<ArgumentException>(() => WeightGemm.Linear(zeros(2, 32, ScalarType.BFloat16), w, null, isa)).Message);
         Assert.Contains("bias must be [8]", Assert.Throws<ArgumentException>(() => WeightGemm.Linear(zeros(2, 32), w, zeros(7), isa)).Message);
     }
+
+    /// <summary>The benchmark's "widen a bf16 block, then LibTorch fp32" candidate computes the same product (blocks of 512 rows, N not a multiple).</summary>
+    [Fact]
+    public void WidenedBlocksCandidate_MatchesFloat64()
+    {
+        using var scope = NewDisposeScope();
+        var gen = new Generator(21);
+        var x = randn([9, 96], generator: gen);
+        var w = (randn([1100, 96], generator: gen) * 0.05).to(ScalarType.BFloat16);
+        var y = LVPrune.Benchmarking.KernelBench.WidenedBlocks(x, w, empty(LVPrune.Benchmarking.KernelBench.WidenBlockRows, 96));
+        var exact = x.to(ScalarType.Float64).matmul(w.to(ScalarType.Float64).t());
+        double scale = exact.abs().max().ToDouble();
+        Assert.True((y.to(ScalarType.Float64) - exact).abs().max().ToDouble() <= 1e-5 * scale);
+    }
 }
