@@ -116,8 +116,10 @@ public sealed record Int8Checkpoint(int GroupSize, string ScaleDType)
     /// <summary>
     /// Which tensors `quantize` turns to int8 by default: the language model's linear weights (its
     /// attention and MLP projections), the bulk of the bytes. The vision tower, projector, embeddings,
-    /// norms, LM head and LVPruning's modules keep their dtype.
+    /// norms, LM head and LVPruning's modules keep their dtype. Both key spellings of transformers
+    /// (before 4.52 "language_model.model.layers.", after "model.language_model.layers.") are matched.
     /// </summary>
     public static bool IsLanguageModelLinear(string key) =>
-        key.StartsWith("language_model.model.layers.", StringComparison.Ordinal) && key.EndsWith("_proj.weight", StringComparison.Ordinal);
+        (key.StartsWith("language_model.model.layers.", StringComparison.Ordinal) || key.StartsWith("model.language_model.layers.", StringComparison.Ordinal))
+        && key.EndsWith("_proj.weight", StringComparison.Ordinal);
 }

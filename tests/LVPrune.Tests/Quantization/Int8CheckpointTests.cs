@@ -109,6 +109,7 @@ public class Int8CheckpointTests
         Assert.Null(Int8Checkpoint.FromMetadata(new Dictionary<string, string> { ["format"] = "pt" }, "x.safetensors"));
         Assert.True(Int8Checkpoint.IsLanguageModelLinear(Up));
         Assert.True(Int8Checkpoint.IsLanguageModelLinear("language_model.model.layers.31.self_attn.o_proj.weight"));
+        Assert.True(Int8Checkpoint.IsLanguageModelLinear("model.language_model.layers.2.mlp.gate_proj.weight"));
         Assert.False(Int8Checkpoint.IsLanguageModelLinear(Norm));
         Assert.False(Int8Checkpoint.IsLanguageModelLinear("vision_tower.vision_model.encoder.layers.0.self_attn.q_proj.weight"));
         Assert.False(Int8Checkpoint.IsLanguageModelLinear("language_model.lm_head.weight"));
