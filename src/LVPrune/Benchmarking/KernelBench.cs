@@ -37,6 +37,7 @@ public static class KernelBench
             var w32 = rand(n, k).sub_(0.5f).mul_(0.05f);
             var wb = w32.to(ScalarType.BFloat16);
             using var w8 = QuantizedWeight.Quantize(w32, 32);
+            using var w4 = Int4Weight.Quantize(w32);
             var scratch = empty(WidenBlockRows, k);
             foreach (int m in rows)
             {
@@ -53,6 +54,7 @@ public static class KernelBench
                 {
                     candidates.Add(($"lvprune {isa} bf16 weights", () => WeightGemm.Linear(x, wb, null, isa)));
                     candidates.Add(($"lvprune {isa} int8/32 weights", () => WeightGemm.Linear(x, w8, null, isa)));
+                    candidates.Add(($"lvprune {isa} int4/32 weights", () => WeightGemm.Linear(x, w4, null, isa)));
                 }
                 var chosen = candidates.Where(c => Selected(c.Name, filter)).ToArray();
                 var times = InterleavedMedians(repeat, chosen.Select(c => c.Run).ToArray());
@@ -81,6 +83,7 @@ public static class KernelBench
             var w32 = Enumerable.Range(0, copies).Select(_ => rand(n, k).sub_(0.5f).mul_(0.05f)).ToArray();
             var wb = w32.Select(w => w.to(ScalarType.BFloat16)).ToArray();
             var w8 = w32.Select(w => QuantizedWeight.Quantize(w, 32)).ToArray();
+            var w4 = w32.Select(Int4Weight.Quantize).ToArray();
             var x = rand(1, k).sub_(0.5f);
             var xb = x.to(ScalarType.BFloat16);
             int next = 0;
@@ -95,6 +98,7 @@ public static class KernelBench
             {
                 candidates.Add(($"lvprune {isa} bf16 weights, fp32 x/y", 2.0 * n * k, () => Bf16Fp32Gemv.Linear(x, wb[next++ % copies], null, isa)));
                 candidates.Add(($"lvprune {isa} int8/32 weights, fp32 x", w8[0].Bytes, () => Int8Gemv.Linear(x, w8[next++ % copies], null, isa)));
+                candidates.Add(($"lvprune {isa} int4/32 weights, fp32 x", n * (k / 2.0) + 4.0 * n * k / 32, () => Int4Gemv.Linear(x, w4[next++ % copies], null, isa)));
             }
             if (features.Supports(KernelIsa.Avx2))
                 candidates.Add(("lvprune AVX2 int8/32 weights, int8 x", w8[0].Bytes, () => Int8Gemv.Linear(x, w8[next++ % copies], null, KernelIsa.Avx2, Int8GemvMode.Int8Activations)));
@@ -112,6 +116,7 @@ public static class KernelBench
                 log?.Invoke($"gemv    1 x {k,5} -> {n,5}  int8-x accuracy: relative error vs fp32 activations {Int8ActivationsRelativeError(w8[0], outliers: false):E2} " +
                             $"(normal x), {Int8ActivationsRelativeError(w8[0], outliers: true):E2} (1% of channels x20, as LLM activations have)");
             foreach (var q in w8) q.Dispose();
+            foreach (var q in w4) q.Dispose();
         }
     }
 

@@ -24,7 +24,7 @@ public sealed record GemmBlocking(int Kc = 256, int Mc = 96, int Nc = 128)
 
 /// <summary>
 /// Y [M, N] (fp32) = X [M, K] (fp32) · W [N, K]^T + b for a weight stored as bf16, int8 in groups
-/// (<see cref="QuantizedWeight"/>) or fp32: the prefill product of the fp32 compute path, for CPUs
+/// (<see cref="QuantizedWeight"/>), int4 in groups (<see cref="Int4Weight"/>) or fp32: the prefill product of the fp32 compute path, for CPUs
 /// whose LibTorch has no fast bf16 GEMM (no AVX512_BF16). The weight is never copied whole: each
 /// thread widens one block of it (kc x nc, 128 KB) into fp32 panels just before use, so the scratch
 /// is bounded (plus the packed activations, M x K fp32) whatever the model size.
@@ -60,6 +60,14 @@ public static unsafe class WeightGemm
         var q = (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.Values.bytes));
         var s = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.Scales.bytes));
         return Run(x, new Int8Rows(q, s, n, k, weight.GroupSize), bias, isa, blocking);
+    }
+
+    /// <summary>x [..., K] (fp32) times a 4-bit weight [N, K] dequantized block by block, plus bias [N]: [..., N] in fp32.</summary>
+    public static Tensor Linear(Tensor x, Int4Weight weight, Tensor? bias, KernelIsa isa, GemmBlocking? blocking = null)
+    {
+        var q = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.Packed.bytes));
+        var s = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.Scales.bytes));
+        return Run(x, new Int4Rows(q, s, (int)weight.OutFeatures, (int)weight.InFeatures), bias, isa, blocking);
     }
 
     private static Tensor Run<TWeight>(Tensor x, TWeight w, Tensor? bias, KernelIsa isa, GemmBlocking? blocking) where TWeight : struct, IWeightRows

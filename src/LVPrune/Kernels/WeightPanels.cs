@@ -68,6 +68,20 @@ internal readonly unsafe struct Int8Rows(sbyte* q, float* scales, int rows, int 
     public float At(int n, int k) => q[(long)n * columns + k] * scales[(long)n * _groups + k / group];
 }
 
+/// <summary>4-bit weights in groups of 32 (<see cref="Quantization.Int4Weight"/>): W[n, k] = (nibble - 8) · scale[n, k / 32].</summary>
+internal readonly unsafe struct Int4Rows(byte* packed, float* scales, int rows, int columns) : IWeightRows
+{
+    public int Rows => rows;
+    public int Columns => columns;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Load8(int n, int k) =>
+        Int4Unpack.Eight(packed + (long)n * (columns / 2) + k / 2) * Vector256.Create(scales[(long)n * (columns / 32) + k / 32]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float At(int n, int k) => Int4Unpack.One(packed + (long)n * (columns / 2), k) * scales[(long)n * (columns / 32) + k / 32];
+}
+
 /// <summary>
 /// Copies a block of the weight into the GEMM's panel layout, widened to fp32: for output features
 /// n0 .. n0+nr and inputs k0 .. k0+kc, dst[k * nr + j] = W[n0 + j, k0 + k] (zero beyond the last
