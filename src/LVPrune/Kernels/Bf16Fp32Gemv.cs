@@ -27,52 +27,33 @@ public static unsafe class Bf16Fp32Gemv
         foreach (var (w, _) in layers)
             if (w.dtype != ScalarType.BFloat16 || w.dim() != 2 || !w.is_contiguous() || w.device_type != TorchSharp.DeviceType.CPU)
                 throw new ArgumentException($"weights must be contiguous bf16 [out, in] CPU tensors, got {w.dtype} [{string.Join(", ", w.shape)}]");
-        var (outputs, rows) = GemvChunks.Prepare(x, layers.Select(l => (l.Weight.shape[0], l.Weight.shape[1])).ToArray(), isa);
-        if (rows == 0) return outputs;
-        int k = (int)x.shape[^1];
-        var (xEven, xOdd, xAll) = SplitEvenOdd(x, rows, k);
-        var biases = layers.Select((l, p) => GemvChunks.Bias(l.Bias, l.Weight.shape[0], p)).ToArray();
         var weights = layers.Select(l => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(l.Weight.bytes))).ToArray();
-        var ys = outputs.Select(o => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(o.bytes))).ToArray();
-        GemvChunks.For(layers.Select(l => l.Weight.shape[0]).ToArray(), (p, first, last) =>
+        return GemvChunks.Run(x, layers.Select(l => (l.Weight.shape[0], l.Weight.shape[1], l.Bias)).ToArray(), isa, (xs, rows, k) =>
         {
-            int n = (int)layers[p].Weight.shape[0];
-            fixed (float* xe = xEven, xo = xOdd, xa = xAll)
-                Rows((ushort*)weights[p], xe, xo, xa, k, rows, biases[p], (float*)ys[p], n, first, last, isa);
+            var (xEven, xOdd) = SplitEvenOdd(xs, rows, k);
+            int half = k / 2;
+            return (p, o, r, xRow) =>
+            {
+                ushort* row = (ushort*)weights[p] + (long)o * k;
+                fixed (float* xe = &xEven[r * half], xo = &xOdd[r * half])
+                    return isa == KernelIsa.Avx512 ? Dot512(row, xe, xo, xRow, k) : Dot256(row, xe, xo, xRow, k);
+            };
         });
-        return outputs;
     }
 
-    /// <summary>x [rows, K] as fp32 arrays: its even and its odd elements per row (K/2 each), and x itself (for an odd tail).</summary>
-    internal static (float[] Even, float[] Odd, float[] All) SplitEvenOdd(Tensor x, int rows, int k)
+    /// <summary>x [rows, K]'s even and odd elements per row (K/2 each): the order in which bf16 pairs are widened.</summary>
+    private static (float[] Even, float[] Odd) SplitEvenOdd(float[] x, int rows, int k)
     {
-        using var xc = x.contiguous();
-        var all = MemoryMarshal.Cast<byte, float>(xc.bytes).ToArray();
         int half = k / 2;
-        var even = new float[rows * half];
-        var odd = new float[rows * half];
+        var even = new float[Math.Max(1, rows * half)];
+        var odd = new float[Math.Max(1, rows * half)];
         for (int r = 0; r < rows; r++)
             for (int i = 0; i < half; i++)
             {
-                even[r * half + i] = all[r * k + 2 * i];
-                odd[r * half + i] = all[r * k + 2 * i + 1];
+                even[r * half + i] = x[r * k + 2 * i];
+                odd[r * half + i] = x[r * k + 2 * i + 1];
             }
-        return (even, odd, all);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows(ushort* w, float* xe, float* xo, float* x, int k, int rows, float[]? bias, float* y, int n, int first, int last, KernelIsa isa)
-    {
-        int half = k / 2;
-        for (int o = first; o < last; o++)
-        {
-            ushort* row = w + (long)o * k;
-            float b = bias is null ? 0f : bias[o];
-            for (int r = 0; r < rows; r++)
-                y[(long)r * n + o] = b + (isa == KernelIsa.Avx512
-                    ? Dot512(row, xe + r * half, xo + r * half, x + (long)r * k, k)
-                    : Dot256(row, xe + r * half, xo + r * half, x + (long)r * k, k));
-        }
+        return (even, odd);
     }
 
     /// <summary>Σ_i w[i] x[i] for one bf16 row, 64 weights per iteration.</summary>

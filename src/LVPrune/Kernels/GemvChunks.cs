@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LVPrune.Models;
 using static TorchSharp.torch;
 
@@ -44,16 +45,40 @@ internal static class GemvChunks
         return b.data<float>().ToArray();
     }
 
-    /// <summary>Runs body(product, first, last) over chunks of output features of every product, on all cores.</summary>
-    public static void For(IReadOnlyList<long> outFeatures, Action<int, int, int> body)
+    /// <summary>One output element: Σ_k W_product[output, k] · x[k] for row <c>row</c> of x, whose fp32 values start at <c>x</c>.</summary>
+    public unsafe delegate float RowDot(int product, int output, int row, float* x);
+
+    /// <summary>
+    /// The whole frame of a GEMV call: checks, outputs, x as fp32, then y[r, o] = bias[o] + dot(p, o, r, x_r)
+    /// for every product p, output o and row r, chunks of outputs spread over the cores. The dot
+    /// (the kernel proper) is all a GEMV writes; <paramref name="prepare"/> sees x [rows, K] as fp32
+    /// first (to split or quantize it once per call).
+    /// </summary>
+    public static unsafe Tensor[] Run(Tensor x, IReadOnlyList<(long Out, long In, Tensor? Bias)> products, KernelIsa isa,
+                                      Func<float[], int, int, RowDot> prepare)
     {
+        var (outputs, rows) = Prepare(x, products.Select(p => (p.Out, p.In)).ToArray(), isa);
+        if (rows == 0) return outputs;
+        int k = (int)x.shape[^1];
+        float[] xs;
+        using (var xc = x.contiguous()) xs = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(xc.bytes).ToArray();
+        var biases = products.Select((p, i) => Bias(p.Bias, p.Out, i)).ToArray();
+        var ys = outputs.Select(o => (nint)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(o.bytes))).ToArray();
+        var dot = prepare(xs, rows, k);
         var chunks = new List<(int Product, int First)>();
-        for (int p = 0; p < outFeatures.Count; p++)
-            for (int first = 0; first < outFeatures[p]; first += RowsPerChunk) chunks.Add((p, first));
+        for (int p = 0; p < products.Count; p++)
+            for (int first = 0; first < products[p].Out; first += RowsPerChunk) chunks.Add((p, first));
         GemvWorkers.For(chunks.Count, i =>
         {
             var (p, first) = chunks[i];
-            body(p, first, (int)Math.Min(outFeatures[p], first + RowsPerChunk));
+            int n = (int)products[p].Out, last = Math.Min(n, first + RowsPerChunk);
+            var bias = biases[p];
+            float* y = (float*)ys[p];
+            fixed (float* xp = xs)
+                for (int o = first; o < last; o++)
+                    for (int r = 0; r < rows; r++)
+                        y[(long)r * n + o] = (bias is null ? 0f : bias[o]) + dot(p, o, r, xp + (long)r * k);
         });
+        return outputs;
     }
 }

@@ -21,31 +21,14 @@ public static unsafe class Int4Gemv
     /// <summary>Several products of the same x in one pass over the cores.</summary>
     public static Tensor[] Linears(Tensor x, IReadOnlyList<(Int4Weight Weight, Tensor? Bias)> layers, KernelIsa isa)
     {
-        var (outputs, rows) = GemvChunks.Prepare(x, layers.Select(l => (l.Weight.OutFeatures, l.Weight.InFeatures)).ToArray(), isa);
-        if (rows == 0) return outputs;
-        int k = (int)x.shape[^1];
-        using var xc = x.contiguous();
-        var xs = MemoryMarshal.Cast<byte, float>(xc.bytes).ToArray();
-        var biases = layers.Select((l, p) => GemvChunks.Bias(l.Bias, l.Weight.OutFeatures, p)).ToArray();
         var packed = layers.Select(l => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(l.Weight.Packed.bytes))).ToArray();
         var scales = layers.Select(l => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(l.Weight.Scales.bytes))).ToArray();
-        var ys = outputs.Select(o => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(o.bytes))).ToArray();
-        GemvChunks.For(layers.Select(l => l.Weight.OutFeatures).ToArray(), (p, first, last) =>
+        return GemvChunks.Run(x, layers.Select(l => (l.Weight.OutFeatures, l.Weight.InFeatures, l.Bias)).ToArray(), isa, (_, _, k) => (p, o, _, xRow) =>
         {
-            int n = (int)layers[p].Weight.OutFeatures;
-            var bias = biases[p];
-            float* y = (float*)ys[p];
-            fixed (float* xp = xs)
-                for (int o = first; o < last; o++)
-                {
-                    byte* row = (byte*)packed[p] + (long)o * (k / 2);
-                    float* s = (float*)scales[p] + (long)o * (k / Int4Weight.GroupSize);
-                    for (int r = 0; r < rows; r++)
-                        y[(long)r * n + o] = (bias is null ? 0f : bias[o])
-                            + (isa == KernelIsa.Avx512 ? Dot512(row, s, xp + (long)r * k, k) : Dot256(row, s, xp + (long)r * k, k));
-                }
+            byte* row = (byte*)packed[p] + (long)o * (k / 2);
+            float* s = (float*)scales[p] + (long)o * (k / Int4Weight.GroupSize);
+            return isa == KernelIsa.Avx512 ? Dot512(row, s, xRow, k) : Dot256(row, s, xRow, k);
         });
-        return outputs;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

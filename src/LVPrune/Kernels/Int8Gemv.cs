@@ -52,40 +52,26 @@ public static unsafe class Int8Gemv
     public static Tensor[] Linears(Tensor x, IReadOnlyList<(QuantizedWeight Weight, Tensor? Bias)> layers, KernelIsa isa, Int8GemvMode mode = Int8GemvMode.Fp32Activations)
     {
         if (!Supported(isa, mode)) throw new PlatformNotSupportedException($"this CPU cannot run the int8 GEMV {mode} with {isa} ({CpuFeatures.Current})");
-        var (outputs, rows) = GemvChunks.Prepare(x, layers.Select(l => (l.Weight.OutFeatures, l.Weight.InFeatures)).ToArray(), isa);
-        if (rows == 0) return outputs;
-        int k = (int)x.shape[^1];
-        using var xc = x.contiguous();
-        var xs = MemoryMarshal.Cast<byte, float>(xc.bytes).ToArray();
-        var biases = layers.Select((l, p) => GemvChunks.Bias(l.Bias, l.Weight.OutFeatures, p)).ToArray();
         var q = layers.Select(l => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(l.Weight.Values.bytes))).ToArray();
         var s = layers.Select(l => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(l.Weight.Scales.bytes))).ToArray();
-        var ys = outputs.Select(o => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(o.bytes))).ToArray();
-        // For VNNI, x quantized once per group size: |x_q| (u8), x_q (s8, its sign), and the scale per group.
-        var quantized = new Dictionary<int, QuantizedActivations>();
-        if (mode != Int8GemvMode.Fp32Activations)
-            foreach (int g in layers.Select(l => l.Weight.GroupSize).Distinct()) quantized[g] = QuantizedActivations.Of(xs, rows, k, g);
-        GemvChunks.For(layers.Select(l => l.Weight.OutFeatures).ToArray(), (p, first, last) =>
+        return GemvChunks.Run(x, layers.Select(l => (l.Weight.OutFeatures, l.Weight.InFeatures, l.Bias)).ToArray(), isa, (xs, rows, k) =>
         {
-            var weight = layers[p].Weight;
-            int n = (int)weight.OutFeatures, g = weight.GroupSize;
-            var bias = biases[p];
-            float* y = (float*)ys[p];
-            fixed (float* xp = xs)
-                for (int o = first; o < last; o++)
-                {
-                    sbyte* row = (sbyte*)q[p] + (long)o * k;
-                    float* scales = (float*)s[p] + (long)o * (k / g);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        float dot = mode != Int8GemvMode.Fp32Activations
-                            ? quantized[g].Dot(row, scales, r, vnni: mode == Int8GemvMode.VnniInt8Activations)
-                            : isa == KernelIsa.Avx512 ? Dot512(row, scales, xp + (long)r * k, k, g) : Dot256(row, scales, xp + (long)r * k, k, g);
-                        y[(long)r * n + o] = dot + (bias is null ? 0f : bias[o]);
-                    }
-                }
+            // For int8 activations, x quantized once per group size: |x_q| (u8), x_q (s8, its sign), and the scale per group.
+            var quantized = new Dictionary<int, QuantizedActivations>();
+            if (mode != Int8GemvMode.Fp32Activations)
+                foreach (int g in layers.Select(l => l.Weight.GroupSize).Distinct()) quantized[g] = QuantizedActivations.Of(xs, rows, k, g);
+            var groups = layers.Select(l => l.Weight.GroupSize).ToArray();
+            var activations = groups.Select(g => quantized.GetValueOrDefault(g)).ToArray();
+            return (p, o, r, xRow) =>
+            {
+                int g = groups[p];
+                sbyte* row = (sbyte*)q[p] + (long)o * k;
+                float* scales = (float*)s[p] + (long)o * (k / g);
+                return mode != Int8GemvMode.Fp32Activations
+                    ? activations[p]!.Dot(row, scales, r, vnni: mode == Int8GemvMode.VnniInt8Activations)
+                    : isa == KernelIsa.Avx512 ? Dot512(row, scales, xRow, k, g) : Dot256(row, scales, xRow, k, g);
+            };
         });
-        return outputs;
     }
 
     /// <summary>Σ_groups scale_g · Σ_{i in g} q[i] x[i], 8 weights per vector, two chains.</summary>
