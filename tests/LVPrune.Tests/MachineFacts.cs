@@ -1,4 +1,6 @@
-using System.Runtime.Intrinsics.X86;
+using System.Reflection;
+using LVPrune.Kernels;
+using Xunit.Sdk;
 
 namespace LVPrune.Tests;
 
@@ -6,8 +8,8 @@ namespace LVPrune.Tests;
 public static class Cpu
 {
     /// <summary>AVX2 with FMA: LVPrune's bf16 kernels (Models.Bf16Gemv.Supported).</summary>
-    public static bool HasAvx2 => Avx2.IsSupported && Fma.IsSupported;
-    public static bool HasAvx512 => HasAvx2 && Avx512F.IsSupported;
+    public static bool HasAvx2 => CpuFeatures.Current.Supports(KernelIsa.Avx2);
+    public static bool HasAvx512 => CpuFeatures.Current.Supports(KernelIsa.Avx512);
 }
 
 /// <summary>
@@ -19,6 +21,8 @@ public static class Missing
 {
     public static string? Avx2 => Cpu.HasAvx2 ? null : "needs AVX2 and FMA, which this CPU lacks";
     public static string? Avx512 => Cpu.HasAvx512 ? null : "needs AVX-512, which this CPU lacks";
+    /// <summary>Why a test of the kernels for <paramref name="isa"/> cannot run here, or null.</summary>
+    public static string? Isa(KernelIsa isa) => CpuFeatures.Current.Supports(isa) ? null : $"needs {isa}, which this CPU ({CpuFeatures.Current}) lacks";
     public static string? Browser => Serving.SystemBrowser.Present ? null
         : $"needs {Serving.SystemBrowser.Chromium} and {Serving.SystemBrowser.Driver} (apt-get install chromium chromium-driver; .ci/run does)";
     public static string? Mpi(Distributed.MpiFamily family) => Distributed.MpiRun.Launcher(family) is not null ? null
@@ -35,6 +39,32 @@ public sealed class Avx2FactAttribute : FactAttribute
 public sealed class Avx2TheoryAttribute : TheoryAttribute
 {
     public Avx2TheoryAttribute() => Skip = Missing.Avx2;
+}
+
+/// <summary>A fact skipped on a CPU without AVX-512.</summary>
+public sealed class Avx512FactAttribute : FactAttribute
+{
+    public Avx512FactAttribute() => Skip = Missing.Avx512;
+}
+
+/// <summary>
+/// One row of a theory whose first argument is the kernel ISA it runs: skipped (never passed) on a CPU
+/// that cannot run that ISA, while the other rows still run.
+/// </summary>
+public class IsaDataAttribute : DataAttribute
+{
+    private readonly object[] _row;
+
+    public IsaDataAttribute(KernelIsa isa, params object[] rest) : this(Missing.Isa(isa), [isa, .. rest]) { }
+
+    /// <summary>A row skipped with <paramref name="skip"/> when it is not null.</summary>
+    protected IsaDataAttribute(string? skip, object[] row)
+    {
+        _row = row;
+        if (skip is not null) Skip = skip;
+    }
+
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [_row];
 }
 
 /// <summary>A theory skipped on a CPU without AVX-512.</summary>

@@ -200,6 +200,6 @@ public static class KernelBench
                 runs[c]().Dispose();
                 times[c][r] = sw.Elapsed.TotalSeconds;
             }
-        return times.Select(t => MachineProbe.Median(t)).ToArray();
+        return times.Select(t => Statistics.Median(t)).ToArray();
     }
 }

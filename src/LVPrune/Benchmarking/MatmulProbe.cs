@@ -37,7 +37,7 @@ public static class MatmulProbe
                 run();
                 times[i] = sw.Elapsed.TotalSeconds;
             }
-            rate = flops / MachineProbe.Median(times) / 1e9;
+            rate = flops / Statistics.Median(times) / 1e9;
             shape = (m, k, n);
         }
         return (rate, shape);

@@ -74,7 +74,7 @@ public static unsafe class Bf16Fp32Gemv
             a3 = Avx512F.FusedMultiplyAdd(Avx512F.And(v1, high).AsSingle(), Avx512F.LoadVector512(xo + i / 2 + 16), a3);
         }
         float s = Vector512.Sum((a0 + a1) + (a2 + a3));
-        return s + Tail(w, x, i, n);
+        return Tail(w, x, i, n, s);
     }
 
     /// <summary>Σ_i w[i] x[i] for one bf16 row, 32 weights per iteration.</summary>
@@ -95,12 +95,12 @@ public static unsafe class Bf16Fp32Gemv
             a3 = Fma.MultiplyAdd(Avx2.And(v1, high).AsSingle(), Avx.LoadVector256(xo + i / 2 + 8), a3);
         }
         float s = Vector256.Sum((a0 + a1) + (a2 + a3));
-        return s + Tail(w, x, i, n);
+        return Tail(w, x, i, n, s);
     }
 
-    private static float Tail(ushort* w, float* x, int from, int n)
+    /// <summary>The elements past the last full vector, added one by one onto the vector sum <paramref name="s"/>.</summary>
+    private static float Tail(ushort* w, float* x, int from, int n, float s)
     {
-        float s = 0f;
         for (int i = from; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
         return s;
     }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using LVPrune.Models;
 using static TorchSharp.torch;
 
 namespace LVPrune.Kernels;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using LVPrune.Models;
 using LVPrune.Quantization;
 using static TorchSharp.torch;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LVPrune.Kernels;
 using static TorchSharp.torch;
 
 namespace LVPrune.Models;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LVPrune.Kernels;
 using static TorchSharp.torch;
 
 namespace LVPrune.Models;
@@ -144,63 +145,15 @@ public static class Bf16Gemv
             }
         }
 
-        /// <summary>sums[r] = Σ_i w[i] · x[r, i] for one weight row, fp32 accumulation.</summary>
+        /// <summary>sums[r] = Σ_i w[i] · x[r, i] for one weight row, fp32 accumulation: the dot loops of <see cref="Bf16Fp32Gemv"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Dot(ushort* w, float* x, float* xe, float* xo, int n, int rows, Span<float> sums, bool avx512)
         {
             int half = n / 2;
             for (int r = 0; r < rows; r++)
                 sums[r] = avx512
-                    ? Dot512(w, x + (long)r * n, xe + (long)r * half, xo + (long)r * half, n)
-                    : Dot256(w, x + (long)r * n, xe + (long)r * half, xo + (long)r * half, n);
-        }
-
-        // Weight pairs are read as 32-bit words: the even element of a pair is the word shifted left
-        // by 16, the odd one the word with its low half cleared, each already an fp32 value. Two
-        // instructions widen a whole vector, against x split into its even and odd elements.
-
-        /// <summary>64 weights per iteration (AVX-512), four accumulators.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float Dot512(ushort* w, float* x, float* xe, float* xo, int n)
-        {
-            var high = Vector512.Create(0xFFFF0000u);
-            var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
-            var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
-            int i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                var v0 = Avx512F.LoadVector512((uint*)(w + i));
-                var v1 = Avx512F.LoadVector512((uint*)(w + i + 32));
-                a0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v0, 16).AsSingle(), Avx512F.LoadVector512(xe + i / 2), a0);
-                a1 = Avx512F.FusedMultiplyAdd(Avx512F.And(v0, high).AsSingle(), Avx512F.LoadVector512(xo + i / 2), a1);
-                a2 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v1, 16).AsSingle(), Avx512F.LoadVector512(xe + i / 2 + 16), a2);
-                a3 = Avx512F.FusedMultiplyAdd(Avx512F.And(v1, high).AsSingle(), Avx512F.LoadVector512(xo + i / 2 + 16), a3);
-            }
-            float s = Vector512.Sum((a0 + a1) + (a2 + a3));
-            for (; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
-            return s;
-        }
-
-        /// <summary>32 weights per iteration (AVX2), four accumulators.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float Dot256(ushort* w, float* x, float* xe, float* xo, int n)
-        {
-            var high = Vector256.Create(0xFFFF0000u);
-            var a0 = Vector256<float>.Zero; var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero; var a3 = Vector256<float>.Zero;
-            int i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                var v0 = Avx.LoadVector256((uint*)(w + i));
-                var v1 = Avx.LoadVector256((uint*)(w + i + 16));
-                a0 = Fma.MultiplyAdd(Avx2.ShiftLeftLogical(v0, 16).AsSingle(), Avx.LoadVector256(xe + i / 2), a0);
-                a1 = Fma.MultiplyAdd(Avx2.And(v0, high).AsSingle(), Avx.LoadVector256(xo + i / 2), a1);
-                a2 = Fma.MultiplyAdd(Avx2.ShiftLeftLogical(v1, 16).AsSingle(), Avx.LoadVector256(xe + i / 2 + 8), a2);
-                a3 = Fma.MultiplyAdd(Avx2.And(v1, high).AsSingle(), Avx.LoadVector256(xo + i / 2 + 8), a3);
-            }
-            float s = Vector256.Sum((a0 + a1) + (a2 + a3));
-            for (; i < n; i++) s += BitConverter.Int32BitsToSingle(w[i] << 16) * x[i];
-            return s;
+                    ? Bf16Fp32Gemv.Dot512(w, xe + (long)r * half, xo + (long)r * half, x + (long)r * n, n)
+                    : Bf16Fp32Gemv.Dot256(w, xe + (long)r * half, xo + (long)r * half, x + (long)r * n, n);
         }
     }
 }

@@ -11,19 +11,21 @@ namespace LVPrune.Tests.Architecture;
 /// </summary>
 public class FolderDependencyTests
 {
-    /// <summary>The levels of README's layout section: bytes -> config + tensors -> modules -> pruning ->
+    /// <summary>The levels of README's layout section: bytes -> config + tensors -> weight formats -> kernels -> modules -> pruning ->
     /// generation/training -> evaluation/benchmarking -> the paper's benchmarks, app-level recipes and serving.</summary>
     private static readonly Dictionary<string, int> Level = new()
     {
         ["(root)"] = 0,                                                     // exceptions, atomic files, native safety
         ["Checkpoints"] = 1, ["Images"] = 1, ["Text"] = 1, ["Data"] = 1, ["Toy"] = 1, ["Py"] = 1, // bytes, configs, data generators, Python semantics
         ["Distributed"] = 1,                                                // the MPI binding: processes and collectives
-        ["Models"] = 2,
-        ["Pruning"] = 3,
-        ["Flops"] = 4,
-        ["Generation"] = 5, ["Training"] = 5,
-        ["Evaluation"] = 6, ["Benchmarking"] = 6,
-        ["Recipes"] = 7, ["Benchmarks"] = 7, ["Serving"] = 7,             // app level (LVPrune.Server and the CLI are assemblies above)
+        ["Quantization"] = 2,                                               // int8/int4 weight formats and checkpoints
+        ["Kernels"] = 3,                                                    // CPU features, GEMM/GEMV/attention kernels
+        ["Models"] = 4,
+        ["Pruning"] = 5,
+        ["Flops"] = 6,
+        ["Generation"] = 7, ["Training"] = 7,
+        ["Evaluation"] = 8, ["Benchmarking"] = 8,
+        ["Recipes"] = 9, ["Benchmarks"] = 9, ["Serving"] = 9,             // app level (LVPrune.Server and the CLI are assemblies above)
     };
 
     [Fact]
@@ -43,6 +45,8 @@ public class FolderDependencyTests
         // The scan must find what is certainly there, or a silent scanner would pass everything.
         Assert.Contains("Checkpoints", graph["Models"]);
         Assert.Contains("Models", graph["Pruning"]);
+        Assert.Contains("Kernels", graph["Models"]);
+        Assert.Contains("Quantization", graph["Kernels"]);
         Assert.Contains("Pruning", graph["Flops"]);
         Assert.Contains("Evaluation", graph["Benchmarks"]); // the one copy of the VQA normalisation tables
         Assert.Contains("Generation", graph["Serving"]);   // serving decodes through GenerationSession

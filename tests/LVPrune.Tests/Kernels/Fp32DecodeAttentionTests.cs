@@ -11,14 +11,13 @@ public class Fp32DecodeAttentionTests
     /// against softmax(q K^T / sqrt(d)) V computed in float64 with the same visibility rule (a
     /// padded key is hidden unless it is the query's own, the last one).
     /// </summary>
-    [SkippableTheory]
-    [InlineData(KernelIsa.Avx2, 8, 8, 64, false)]
-    [InlineData(KernelIsa.Avx2, 8, 2, 40, true)]
-    [InlineData(KernelIsa.Avx512, 8, 8, 64, true)]
-    [InlineData(KernelIsa.Avx512, 6, 3, 32, false)]
+    [Theory]
+    [IsaData(KernelIsa.Avx2, 8, 8, 64, false)]
+    [IsaData(KernelIsa.Avx2, 8, 2, 40, true)]
+    [IsaData(KernelIsa.Avx512, 8, 8, 64, true)]
+    [IsaData(KernelIsa.Avx512, 6, 3, 32, false)]
     public void MatchesFloat64(KernelIsa isa, int heads, int kvHeads, int headDim, bool padding)
     {
-        KernelFacts.RequireIsa(isa);
         using var scope = NewDisposeScope();
         var gen = new Generator(8);
         int batch = 2, capacity = 50, length = 37;
@@ -43,10 +42,9 @@ public class Fp32DecodeAttentionTests
         Assert.True(error < 1e-5, $"{isa}: max error {error} against float64");
     }
 
-    [SkippableFact]
+    [Avx2Fact]
     public void RejectsALengthBeyondTheCache()
     {
-        KernelFacts.RequireIsa(KernelIsa.Avx2);
         using var scope = NewDisposeScope();
         var k = zeros(1, 2, 10, 16);
         Assert.Contains("length 11", Assert.Throws<ArgumentException>(() => Fp32DecodeAttention.Attend(zeros(1, 2, 1, 16), k, k, 11, null, KernelIsa.Avx2)).Message);

@@ -22,14 +22,13 @@ public class GemvTests
                 $"{what}: element {i} = {got[i]}, float64 says {exact[i]}");
     }
 
-    [SkippableTheory]
-    [InlineData(KernelIsa.Avx2, 1, 77, 300)]
-    [InlineData(KernelIsa.Avx2, 3, 513, 130)]
-    [InlineData(KernelIsa.Avx512, 1, 77, 300)]
-    [InlineData(KernelIsa.Avx512, 4, 513, 130)]
+    [Theory]
+    [IsaData(KernelIsa.Avx2, 1, 77, 300)]
+    [IsaData(KernelIsa.Avx2, 3, 513, 130)]
+    [IsaData(KernelIsa.Avx512, 1, 77, 300)]
+    [IsaData(KernelIsa.Avx512, 4, 513, 130)]
     public void Bf16Weights_Fp32Output_MatchFloat64(KernelIsa isa, int rows, int n, int k)
     {
-        KernelFacts.RequireIsa(isa);
         using var scope = NewDisposeScope();
         var gen = new Generator(3);
         var x = randn([rows, 1, k], generator: gen);
@@ -41,14 +40,13 @@ public class GemvTests
         AssertWithinBound(y, x, w.to(ScalarType.Float64), b, $"bf16 GEMV {isa}");
     }
 
-    [SkippableTheory]
-    [InlineData(KernelIsa.Avx2, 32, 1)]
-    [InlineData(KernelIsa.Avx2, 64, 3)]
-    [InlineData(KernelIsa.Avx512, 32, 4)]
-    [InlineData(KernelIsa.Avx512, 64, 1)]
+    [Theory]
+    [IsaData(KernelIsa.Avx2, 32, 1)]
+    [IsaData(KernelIsa.Avx2, 64, 3)]
+    [IsaData(KernelIsa.Avx512, 32, 4)]
+    [IsaData(KernelIsa.Avx512, 64, 1)]
     public void Int8Weights_Fp32Activations_MatchFloat64OnTheDequantizedWeight(KernelIsa isa, int group, int rows)
     {
-        KernelFacts.RequireIsa(isa);
         using var scope = NewDisposeScope();
         var gen = new Generator(4);
         var x = randn([rows, 384], generator: gen);
@@ -63,14 +61,13 @@ public class GemvTests
     /// on the dequantized weight is the activations' rounding, bounded by Σ_g sw_g · (sx_g / 2) · Σ|q_w|
     /// (each |x - xq·sx| is at most half a step), plus fp32 rounding. The test measures it too.
     /// </summary>
-    [SkippableTheory]
-    [InlineData(32, Int8GemvMode.Int8Activations)]
-    [InlineData(64, Int8GemvMode.Int8Activations)]
-    [InlineData(32, Int8GemvMode.VnniInt8Activations)]
-    [InlineData(64, Int8GemvMode.VnniInt8Activations)]
+    [Theory]
+    [Int8ModeData(32, Int8GemvMode.Int8Activations)]
+    [Int8ModeData(64, Int8GemvMode.Int8Activations)]
+    [Int8ModeData(32, Int8GemvMode.VnniInt8Activations)]
+    [Int8ModeData(64, Int8GemvMode.VnniInt8Activations)]
     public void Int8Weights_Int8Activations_WithinTheActivationRoundingBound(int group, Int8GemvMode mode)
     {
-        Skip.IfNot(Int8Gemv.Supported(KernelIsa.Avx2, mode), $"this CPU ({CpuFeatures.Current}) cannot run {mode}");
         using var scope = NewDisposeScope();
         var gen = new Generator(5);
         int k = 512, n = 260;
@@ -89,10 +86,9 @@ public class GemvTests
         Assert.True(relative < 0.01, $"{mode} relative error {relative}");
     }
 
-    [SkippableFact]
+    [Avx2Fact]
     public void SeveralWeightsInOneCall_EqualSeparateCalls_BitForBit()
     {
-        KernelFacts.RequireIsa(KernelIsa.Avx2);
         using var scope = NewDisposeScope();
         var gen = new Generator(6);
         var x = randn([1, 1, 128], generator: gen);
@@ -107,10 +103,9 @@ public class GemvTests
         foreach (var q in qs) q.Dispose();
     }
 
-    [SkippableFact]
+    [Avx2Fact]
     public void RejectsPrefillSizedInputs_AndWrongShapes()
     {
-        KernelFacts.RequireIsa(KernelIsa.Avx2);
         using var scope = NewDisposeScope();
         var w = zeros(8, 64, ScalarType.BFloat16);
         Assert.Contains("at most 4", Assert.Throws<ArgumentException>(() => Bf16Fp32Gemv.Linear(zeros(5, 64), w, null, KernelIsa.Avx2)).Message);
@@ -118,3 +113,7 @@ public class GemvTests
         Assert.Contains("bias 0 must be [8]", Assert.Throws<ArgumentException>(() => Bf16Fp32Gemv.Linear(zeros(1, 64), w, zeros(3), KernelIsa.Avx2)).Message);
     }
 }
+
+/// <summary>A row of the int8-activation test, skipped where this CPU cannot run its mode (VNNI needs AVX-VNNI).</summary>
+public sealed class Int8ModeDataAttribute(int group, Int8GemvMode mode) : IsaDataAttribute(
+    Int8Gemv.Supported(KernelIsa.Avx2, mode) ? null : $"this CPU ({CpuFeatures.Current}) cannot run {mode}", [group, mode]);

@@ -28,12 +28,11 @@ public class Int4Tests
         Assert.True(error.le(halfStep * (1 + 1e-5)).all().item<bool>());
     }
 
-    [SkippableTheory]
-    [InlineData(KernelIsa.Avx2)]
-    [InlineData(KernelIsa.Avx512)]
+    [Theory]
+    [IsaData(KernelIsa.Avx2)]
+    [IsaData(KernelIsa.Avx512)]
     public void Gemm_And_Gemv_MatchFloat64OnTheDequantizedWeight(KernelIsa isa)
     {
-        KernelFacts.RequireIsa(isa);
         using var scope = NewDisposeScope();
         var gen = new Generator(4);
         int n = 70, k = 320;

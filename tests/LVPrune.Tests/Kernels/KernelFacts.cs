@@ -1,14 +1,8 @@
-using LVPrune.Kernels;
-
 namespace LVPrune.Tests.Kernels;
 
-/// <summary>Shared pieces of the kernel tests: skipping (never passing) where the CPU lacks an ISA, and float64 error bounds.</summary>
+/// <summary>Float64 error bounds shared by the kernel tests (skipping by ISA is in MachineFacts.cs: IsaData, Avx2Fact, Avx512Fact).</summary>
 internal static class KernelFacts
 {
-    /// <summary>Reports the calling test as skipped when this CPU cannot run <paramref name="isa"/>.</summary>
-    public static void RequireIsa(KernelIsa isa) =>
-        Skip.IfNot(CpuFeatures.Current.Supports(isa), $"this CPU ({CpuFeatures.Current}) cannot run the {isa} kernel");
-
     /// <summary>fp32's unit roundoff.</summary>
     public const double U = 1.0 / (1 << 24);
 

@@ -12,12 +12,11 @@ public class QuantizedForwardTests
     /// through WeightGemm, decode through Int8Gemv) equals the same block run by LibTorch in fp32 with
     /// the dequantized weights, to fp32 rounding: quantization changes the weights, never the math.
     /// </summary>
-    [SkippableTheory]
-    [InlineData(KernelIsa.Avx2)]
-    [InlineData(KernelIsa.Avx512)]
+    [Theory]
+    [IsaData(KernelIsa.Avx2)]
+    [IsaData(KernelIsa.Avx512)]
     public void Int8MlpBlock_EqualsTheBlockWithDequantizedWeights(KernelIsa isa)
     {
-        KernelFacts.RequireIsa(isa);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var gen = new Generator(12);

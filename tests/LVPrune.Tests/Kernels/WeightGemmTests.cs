@@ -15,20 +15,19 @@ public class WeightGemmTests
     /// are not multiples of the tiles (6x16 / 12x32), and the small blocking makes K span several
     /// kc slices, M several mc blocks and N several column blocks (work items on both cores).
     /// </summary>
-    [SkippableTheory]
-    [InlineData(KernelIsa.Avx2, Storage.Fp32, 13, 50, 300)]
-    [InlineData(KernelIsa.Avx2, Storage.Bf16, 1, 17, 37)]
-    [InlineData(KernelIsa.Avx2, Storage.Bf16, 25, 101, 513)]
-    [InlineData(KernelIsa.Avx2, Storage.Int8Group32, 7, 33, 320)]
-    [InlineData(KernelIsa.Avx2, Storage.Int8Group64, 31, 70, 192)]
-    [InlineData(KernelIsa.Avx512, Storage.Fp32, 13, 50, 300)]
-    [InlineData(KernelIsa.Avx512, Storage.Bf16, 1, 17, 37)]
-    [InlineData(KernelIsa.Avx512, Storage.Bf16, 25, 101, 513)]
-    [InlineData(KernelIsa.Avx512, Storage.Int8Group32, 7, 33, 320)]
-    [InlineData(KernelIsa.Avx512, Storage.Int8Group64, 31, 70, 192)]
+    [Theory]
+    [IsaData(KernelIsa.Avx2, Storage.Fp32, 13, 50, 300)]
+    [IsaData(KernelIsa.Avx2, Storage.Bf16, 1, 17, 37)]
+    [IsaData(KernelIsa.Avx2, Storage.Bf16, 25, 101, 513)]
+    [IsaData(KernelIsa.Avx2, Storage.Int8Group32, 7, 33, 320)]
+    [IsaData(KernelIsa.Avx2, Storage.Int8Group64, 31, 70, 192)]
+    [IsaData(KernelIsa.Avx512, Storage.Fp32, 13, 50, 300)]
+    [IsaData(KernelIsa.Avx512, Storage.Bf16, 1, 17, 37)]
+    [IsaData(KernelIsa.Avx512, Storage.Bf16, 25, 101, 513)]
+    [IsaData(KernelIsa.Avx512, Storage.Int8Group32, 7, 33, 320)]
+    [IsaData(KernelIsa.Avx512, Storage.Int8Group64, 31, 70, 192)]
     public void MatchesFloat64_OnOddShapes(KernelIsa isa, Storage storage, int m, int n, int k)
     {
-        KernelFacts.RequireIsa(isa);
         foreach (var blocking in new[] { GemmBlocking.Default, new GemmBlocking(Kc: 64, Mc: 12, Nc: 32) })
             CheckAgainstFloat64(isa, storage, m, n, k, withBias: m % 2 == 1, blocking);
     }
@@ -70,12 +69,11 @@ public class WeightGemmTests
                 $"{isa} {storage} [{m}x{k}]x[{n}x{k}]^T kc={blocking.Kc}: element ({i / n}, {i % n}) = {got[i]}, float64 says {exact[i]}");
     }
 
-    [SkippableTheory]
-    [InlineData(KernelIsa.Avx2)]
-    [InlineData(KernelIsa.Avx512)]
+    [Theory]
+    [IsaData(KernelIsa.Avx2)]
+    [IsaData(KernelIsa.Avx512)]
     public void AgreesWithLibTorchFp32_AndKeepsLeadingDimensions(KernelIsa isa)
     {
-        KernelFacts.RequireIsa(isa);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var gen = new Generator(5);
@@ -89,10 +87,9 @@ public class WeightGemmTests
         Assert.True(diff <= 1e-5 * scale, $"max |ours - LibTorch| = {diff} at scale {scale}");
     }
 
-    [SkippableFact]
+    [Avx512Fact]
     public void Avx2AndAvx512Tiles_GiveTheSameProduct_UpToSummationOrder()
     {
-        KernelFacts.RequireIsa(KernelIsa.Avx512);
         using var scope = NewDisposeScope();
         var gen = new Generator(9);
         var x = randn([40, 256], generator: gen);
@@ -103,10 +100,9 @@ public class WeightGemmTests
         Assert.True(a.eq(b).all().item<bool>(), "AVX2 and AVX-512 kernels differ");
     }
 
-    [SkippableFact]
+    [Avx2Fact]
     public void RejectsWrongInputs_WithTheShapeAtFault()
     {
-        KernelFacts.RequireIsa(KernelIsa.Avx2);
         using var scope = NewDisposeScope();
         var isa = KernelIsa.Avx2;
         var w = zeros(8, 32, ScalarType.BFloat16);

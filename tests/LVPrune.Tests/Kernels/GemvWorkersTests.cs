@@ -1,6 +1,6 @@
-using LVPrune.Models;
+using LVPrune.Kernels;
 
-namespace LVPrune.Tests.Models;
+namespace LVPrune.Tests.Kernels;
 
 [Collection(NativeStateCollection.Name)] // the helper threads are one process-wide pool
 public class GemvWorkersTests

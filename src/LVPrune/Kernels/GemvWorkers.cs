@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace LVPrune.Models;
+namespace LVPrune.Kernels;
 
 /// <summary>
 /// Fork-join for <see cref="Bf16Gemv"/>: dedicated threads, one per core beyond the caller's, that
