@@ -15,7 +15,7 @@ public static class CliApp
         var root = new RootCommand("LVPrune: LLaVA-1.5 on TorchSharp with LVPruning, language-guided vision-token pruning.");
         foreach (var command in new[]
                  {
-                     DemoCommand.Create(), GenerateCommand.Create(), EvalCommand.Create(), ToyDataCommand.Create(), TrainCommand.Create(), ForwardCommand.Create(), InspectCommand.Create(), FlopsCommand.Create(), SweepCommand.Create(), BenchCommand.Create(), ScoreCommand.Create(), ExportCommand.Create(), ReportCommand.Create(), ServeCommand.Create(), MpiCheckCommand.Create(), BenchKernelsCommand.Create(),
+                     DemoCommand.Create(), GenerateCommand.Create(), EvalCommand.Create(), ToyDataCommand.Create(), TrainCommand.Create(), ForwardCommand.Create(), InspectCommand.Create(), FlopsCommand.Create(), SweepCommand.Create(), BenchCommand.Create(), ScoreCommand.Create(), ExportCommand.Create(), ReportCommand.Create(), ServeCommand.Create(), MpiCheckCommand.Create(), BenchKernelsCommand.Create(), QuantizeCommand.Create(),
                  })
             root.Subcommands.Add(command);
         return root;

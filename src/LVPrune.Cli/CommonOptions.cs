@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using LVPrune.Checkpoints;
+using LVPrune.Kernels;
 using LVPrune.Models;
+using LVPrune.Quantization;
 using static TorchSharp.torch;
 
 namespace LVPrune.Cli;
@@ -20,6 +22,25 @@ public static class CommonOptions
         Description = "weights dtype: auto (bf16 for models over 1B parameters, else fp32), fp32 or bf16",
         DefaultValueFactory = _ => WeightDType.Auto,
     }.AcceptOnlyFromAmong(WeightDType.Names);
+
+    public static Option<string> Compute() => new Option<string>("--compute")
+    {
+        Description = "compute path: auto (native bf16 where the CPU multiplies bf16, else fp32 activations over the bf16 weights), bf16 or fp32",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong("auto", "bf16", "fp32");
+
+    public static Option<string> Quantize() => new Option<string>("--quantize")
+    {
+        Description = "quantize the language model's projections at load: none or int8 (groups of 32, fp16 scales, as llama.cpp's Q8_0); an int8 checkpoint loads as int8 anyway",
+        DefaultValueFactory = _ => "none",
+    }.AcceptOnlyFromAmong("none", "int8");
+
+    /// <summary><paramref name="baseline"/> (the defaults when null) with the `--compute` and `--quantize` choices.</summary>
+    public static RuntimeOptions Runtime(string? compute, string? quantize, RuntimeOptions? baseline = null) => (baseline ?? RuntimeOptions.Default) with
+    {
+        Compute = compute switch { "bf16" => ComputePreference.Bf16, "fp32" => ComputePreference.Fp32, _ => ComputePreference.Auto },
+        Quantize = quantize == "int8" ? Int8Checkpoint.Default : null,
+    };
 
     public static Option<string> Device() => new Option<string>("--device")
     {
@@ -83,11 +104,20 @@ public static class CommonOptions
     }
 
     /// <summary>Loads a model in the dtype the flag names (<see cref="WeightDType"/>).</summary>
-    public static LlavaForConditionalGeneration LoadModel(string dir, string? dtype, string? device, TextWriter log)
+    public static LlavaForConditionalGeneration LoadModel(string dir, string? dtype, string? device, TextWriter log, RuntimeOptions? runtime = null)
     {
         var scalar = Directory.Exists(dir) ? WeightDType.Resolve(dtype, LlavaConfig.Load(dir)) : ScalarType.Float32; // the loader names a missing folder
-        return ModelLoader.Load(dir, scalar, ParseDevice(device), log);
+        return ModelLoader.Load(dir, scalar, ParseDevice(device), log, runtime);
     }
+
+    /// <summary>What a report says about the compute path a model runs (inspect, bench, generate --json).</summary>
+    public static Dictionary<string, object?> ComputeReport(LlavaForConditionalGeneration model) => new()
+    {
+        ["compute_dtype"] = WeightDType.Name(model.ComputeDType),
+        ["weight_dtype"] = model.WeightKind,
+        ["compute_reason"] = model.Compute.Reason,
+        ["kernel_isa"] = model.Compute.Isa?.ToString().ToLowerInvariant(),
+    };
 
     public static string Format(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -17,6 +17,9 @@ public static class BenchCommand
         var preset = new Option<string>("--preset") { Description = "llava-1.5-7b or toy: the architecture with cheaply filled random weights" }.AcceptOnlyFromAmong("llava-1.5-7b", "toy");
         var model = new Option<string>("--model") { Description = "a model folder instead of a preset" };
         var dtype = CommonOptions.DType();
+        var compute = CommonOptions.Compute();
+        var quantize = CommonOptions.Quantize();
+        var layers = new Option<int?>("--layers") { Description = "decoder layers of the preset (fewer than its own: per-layer times at the real width on a small machine)" };
         var method = new Option<string>("--method") { Description = "comma-separated: none, lvpruning, random, fastv (no pruning is always measured as the baseline)", DefaultValueFactory = _ => "none" };
         var rho = new Option<string>("--rho") { Description = "comma-separated R values: keep [R, R-0.2, R-0.4]" };
         var keep = PruningOptions.KeepOption();
@@ -30,7 +33,7 @@ public static class BenchCommand
         var json = CommonOptions.Json();
         var cmd = new Command("bench", "Measure speed and memory at a model's real shape, with and without pruning.")
         {
-            preset, model, dtype, method, rho, keep, adapter, text, newTokens, repeat, fastvK, fastvShare, kernel, json,
+            preset, model, dtype, compute, quantize, layers, method, rho, keep, adapter, text, newTokens, repeat, fastvK, fastvShare, kernel, json,
         };
         cmd.SetAction(r =>
         {
@@ -40,28 +43,37 @@ public static class BenchCommand
             if (r.GetValue(repeat) < 1) throw new LVPruneException("--repeat must be >= 1");
             if (r.GetValue(text) < 1) throw new LVPruneException("--text-tokens must be >= 1");
             var config = r.GetValue(model) is { } folder ? LlavaConfig.Load(folder) : ModelPresets.ByName(r.GetValue(preset)!);
+            if (r.GetValue(layers) is { } n)
+            {
+                if (r.GetValue(model) is not null) throw new LVPruneException("--layers applies to a --preset, not to a --model folder");
+                if (n < 1 || n > config.TextConfig.NumHiddenLayers) throw new LVPruneException($"--layers must be 1..{config.TextConfig.NumHiddenLayers}");
+                config = config with { TextConfig = config.TextConfig with { NumHiddenLayers = n } };
+            }
             var scalar = WeightDType.Resolve(r.GetValue(dtype), config);
             string dtypeName = WeightDType.Name(scalar);
             var log = CliIO.Err;
-            log.WriteLine($"machine: {Environment.ProcessorCount} cores, {get_num_threads()} torch threads; measuring throughput...");
-            double matmul = MachineProbe.MatmulGflops(scalar);
+            var runtime = CommonOptions.Runtime(r.GetValue(compute), r.GetValue(quantize), r.GetValue(kernel) == "lvprune" ? RuntimeOptions.Default : RuntimeOptions.LibTorchOnly);
+            bool int8 = runtime.Quantize is not null || (r.GetValue(model) is { } m8 && CheckpointInfo.Read(m8).DTypes.ContainsKey("I8"));
+            var (choice, computeDType) = runtime.ResolveCompute(scalar, int8, CPU);
+            log.WriteLine($"machine: {Environment.ProcessorCount} cores, {get_num_threads()} torch threads, {LVPrune.Kernels.CpuFeatures.Current}; compute {WeightDType.Name(computeDType)} ({choice.Reason}); measuring throughput...");
+            double matmul = MatmulProbe.BestGflops(choice with { Path = computeDType == ScalarType.BFloat16 ? LVPrune.Kernels.ComputePath.Bf16 : LVPrune.Kernels.ComputePath.Fp32 });
             double torchRead = MachineProbe.ReadBandwidthGbs(), streamRead = MachineProbe.StreamReadGbs();
             double bandwidth = Math.Max(torchRead, streamRead); // the decode bound takes the faster read
             double gemvTorch = MachineProbe.GemvGbs(libTorch: true), gemvOurs = MachineProbe.GemvGbs(libTorch: false);
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {scalar} matmul 606x4096x4096: {matmul:F0} GFLOP/s; memory read: {bandwidth:F1} GB/s (LibTorch sum {torchRead:F1}, stream {streamRead:F1})"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  best {WeightDType.Name(computeDType)}-compute matmul: {matmul:F0} GFLOP/s; memory read: {bandwidth:F1} GB/s (LibTorch sum {torchRead:F1}, stream {streamRead:F1})"));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  bf16 GEMV 1x4096 @ 4096x11008: LibTorch {gemvTorch:F1} GB/s, LVPrune kernel {gemvOurs:F1} GB/s{(Bf16Gemv.Supported ? "" : " (no AVX2: LibTorch used)")}"));
-            var runtime = r.GetValue(kernel) == "lvprune" ? RuntimeOptions.Default : RuntimeOptions.LibTorchOnly;
-            bool ownKernels = runtime.DecodeKernels && Bf16Gemv.Supported;
-            log.WriteLine($"decode kernel: {(ownKernels ? "LVPrune bf16 GEMV" : "LibTorch")}");
             var sw = System.Diagnostics.Stopwatch.StartNew();
             using var m = r.GetValue(model) is { } dir ? ModelLoader.Load(dir, scalar, null, log, runtime) : BenchModels.Random(config, scalar, runtime: runtime);
+            bool ownKernels = m.DecodesThroughKernels;
+            log.WriteLine($"decode kernels: {(ownKernels ? (m.DecodesOnFp32Kernels ? $"LVPrune {m.WeightKind} GEMV, fp32 attention" : "LVPrune bf16 GEMV and attention") : "LibTorch")}");
             log.WriteLine($"model ready in {sw.Elapsed.TotalSeconds:F1}s ({ModelLoader.ParameterCount(m) / 1e9:F2}B parameters, {ProcessMemory.CurrentGb:F1} GB resident)");
             var result = BenchSuite.Run(m, methods, budgets, r.GetValue(adapter), r.GetValue(fastvK), r.GetValue(fastvShare), r.GetValue(text),
                                         r.GetValue(newTokens), r.GetValue(repeat), s => log.WriteLine(s));
             double decodeBound = 1000 * BenchRunner.DecodeBytesPerToken(m) / 1e9 / bandwidth;
+            result = result.Select(run => run with { DecodeBoundMs = decodeBound }).ToList();
             // The table goes to standard output, or to standard error beside --json's output.
             var o = r.GetValue(json) ? CliIO.Err : CliIO.Out;
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {matmul:F0} GFLOP/s {dtypeName} matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token; bf16 GEMV {gemvOurs:F1} GB/s (LibTorch {gemvTorch:F1})"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compute {WeightDType.Name(m.ComputeDType)}, {m.WeightKind} weights ({m.Compute.Reason}); machine: {matmul:F0} GFLOP/s {WeightDType.Name(m.ComputeDType)}-compute matmul, {bandwidth:F1} GB/s read; decode bound {decodeBound:F0} ms/token; bf16 GEMV {gemvOurs:F1} GB/s (LibTorch {gemvTorch:F1})"));
             o.WriteLine($"{"method",-10} {"keep",-16} {"TFLOPs",7} {"TTFT s",8} {"speed-up",8} {"GFLOP/s",8} {"%matmul",7} {"vision s",8} {"decode ms/tok",13} {"peak GB",7}");
             foreach (var run in result)
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -74,6 +86,8 @@ public static class BenchCommand
                     ["machine"] = new Dictionary<string, object>
                     {
                         ["cores"] = Environment.ProcessorCount, ["threads"] = get_num_threads(), ["dtype"] = dtypeName,
+                        ["cpu"] = LVPrune.Kernels.CpuFeatures.Current.ToString(), ["compute_dtype"] = WeightDType.Name(m.ComputeDType),
+                        ["weight_dtype"] = m.WeightKind, ["compute_reason"] = m.Compute.Reason,
                         ["matmul_gflops"] = matmul, ["read_gb_per_s"] = bandwidth, ["decode_bound_ms_per_token"] = decodeBound,
                         ["read_gb_per_s_libtorch_sum"] = torchRead, ["read_gb_per_s_stream"] = streamRead,
                         ["gemv_gb_per_s_libtorch"] = gemvTorch, ["gemv_gb_per_s_lvprune"] = gemvOurs,

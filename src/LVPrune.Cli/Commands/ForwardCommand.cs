@@ -16,11 +16,13 @@ public static class ForwardCommand
         var plan = new Option<string>("--keep-plan") { Description = "JSON plan: {\"stages\":[{\"after_layer\":1,\"keep_image_tokens\":[0,3,5]}]}" };
         var generate = new Option<int>("--generate") { Description = "also generate N greedy tokens (not stopping at EOS)", DefaultValueFactory = _ => 0 };
         var dtype = CommonOptions.DType();
+        var compute = CommonOptions.Compute();
+        var quantize = CommonOptions.Quantize();
         var device = CommonOptions.Device();
         var pruning = new PruningOptions();
         var cmd = new Command("forward", "Run the model on tensors from a file and write its outputs (numerical debugging and parity checks).")
         {
-            model, inputs, output, plan, generate, dtype, device,
+            model, inputs, output, plan, generate, dtype, compute, quantize, device,
         };
         pruning.AddTo(cmd);
         cmd.SetAction(r =>
@@ -29,7 +31,8 @@ public static class ForwardCommand
             var planPath = r.GetValue(plan);
             if (planPath is not null && spec.Method != PruningMethod.None)
                 throw new LVPruneException("give --keep-plan or a pruning method, not both");
-            using var m = CommonOptions.LoadModel(r.GetValue(model)!, r.GetValue(dtype), r.GetValue(device), CliIO.Err);
+            using var m = CommonOptions.LoadModel(r.GetValue(model)!, r.GetValue(dtype), r.GetValue(device), CliIO.Err,
+                                                   CommonOptions.Runtime(r.GetValue(compute), r.GetValue(quantize)));
             using var selector = planPath is not null
                 ? KeepPlan.Load(planPath, m.Decoder.LayerCount, m.Config.ImageTokens)
                 : SelectorFactory.Create(spec, m);

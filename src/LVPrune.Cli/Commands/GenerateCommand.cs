@@ -64,6 +64,7 @@ public static class GenerateCommand
                     ["method"] = spec.MethodName,
                     ["stages"] = answer.Stages.Select(s => new Dictionary<string, object> { ["after_layer"] = s.AfterLayer, ["kept_image_tokens"] = s.KeptImageTokens }).ToList(),
                     ["tflops"] = tflops,
+                    ["compute"] = CommonOptions.ComputeReport(pipeline.Model),
                     ["timing"] = new Dictionary<string, object?>
                     {
                         ["vision_s"] = answer.VisionSeconds, ["ttft_s"] = answer.PrefillSeconds, ["decode_s"] = answer.DecodeSeconds,

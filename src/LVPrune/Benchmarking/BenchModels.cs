@@ -11,11 +11,17 @@ namespace LVPrune.Benchmarking;
 /// </summary>
 public static class BenchModels
 {
-    /// <summary>Builds the architecture and fills every parameter with small uniform values, chunk by chunk.</summary>
+    /// <summary>Builds the architecture and fills every parameter with small uniform values, chunk by chunk;
+    /// with <see cref="RuntimeOptions.Quantize"/>, the language model's projections are then quantized as at load.</summary>
     public static LlavaForConditionalGeneration Random(LlavaConfig config, ScalarType dtype, long seed = 0, RuntimeOptions? runtime = null)
     {
         var model = new LlavaForConditionalGeneration(config, dtype, runtime: runtime);
         Fill(model, seed);
+        if (model.Runtime.Quantize is { } format)
+        {
+            ModelLoader.QuantizeLanguageModel(model, format);
+            model.UseRuntimeIn(model);
+        }
         model.eval();
         model.SetTrainable(false);
         return model;

@@ -22,6 +22,12 @@ public sealed record BenchRun
     [JsonPropertyName("gflops_per_s")] public required double GflopsPerS { get; init; }
     /// <summary>Time to first token of no pruning divided by this run's (1 for no pruning).</summary>
     [JsonPropertyName("speedup")] public double Speedup { get; init; } = 1;
+    /// <summary>The activations' dtype of the compute path that ran (fp32 or bf16).</summary>
+    [JsonPropertyName("compute_dtype")] public required string ComputeDType { get; init; }
+    /// <summary>The weights' kind: fp32, bf16 or int8 (the language model's projections; the rest as --dtype).</summary>
+    [JsonPropertyName("weight_dtype")] public required string WeightDType { get; init; }
+    /// <summary>The decode bound: bytes of weights a token reads over the measured read bandwidth (set by the caller that measured it).</summary>
+    [JsonPropertyName("decode_bound_ms")] public double? DecodeBoundMs { get; init; }
 }
 
 /// <summary>
@@ -65,11 +71,14 @@ public static class BenchRunner
         {
             Method = method, Keep = keep?.ToArray(), TtftS = t, DecodeMsPerToken = 1000 * Statistics.Median(decode),
             VisionS = Statistics.Median(vision), PeakRssGb = ProcessMemory.PeakGb, Tflops = tflops, GflopsPerS = tflops * 1000 / t,
+            ComputeDType = Models.WeightDType.Name(model.ComputeDType), WeightDType = model.WeightKind,
         };
     }
 
-    /// <summary>Bytes of weights one decoding step reads: every decoder layer, the final norm and the LM head.</summary>
+    /// <summary>Bytes of weights one decoding step reads: every decoder layer, the final norm and the LM head
+    /// (int8 layers: their values and scales).</summary>
     public static double DecodeBytesPerToken(LlavaForConditionalGeneration model) =>
         model.language_model.named_parameters().Where(p => !p.name.Contains("embed_tokens"))
-             .Sum(p => (double)p.parameter.numel() * p.parameter.element_size());
+             .Sum(p => (double)p.parameter.numel() * p.parameter.element_size())
+        + model.language_model.modules().OfType<Models.Linear>().Sum(l => (double)(l.Quantized?.Bytes ?? 0));
 }

@@ -54,10 +54,10 @@ public static class BenchSuite
     {
         var cfg = new DecisionModuleConfig { Width = model.Config.TextConfig.HiddenSize };
         var adapter = new LVPruningAdapter(cfg, KeepRatios.DefaultLayers(model.Decoder.LayerCount, keep.Count), keep,
-                                           BaseIdentity.Of(model), model.DType, model.Device);
+                                           BaseIdentity.Of(model), model.ComputeDType, model.Device);
         BenchModels.Fill(adapter, 1);
         adapter.eval();
-        model.Runtime.ApplyTo(adapter);
+        model.UseRuntimeIn(adapter);
         return adapter;
     }
 }

@@ -18,7 +18,7 @@ public static class DecodeThreads
 
     /// <summary>A scope that restores the thread count on dispose, or null when <paramref name="model"/> does not decode through the kernel.</summary>
     public static IDisposable? Enter(LlavaForConditionalGeneration model) =>
-        model.DType == ScalarType.BFloat16 && model.Device.type == TorchSharp.DeviceType.CPU && model.Runtime.DecodeKernels ? EnterForKernel() : null;
+        model.DecodesThroughKernels ? EnterForKernel() : null;
 
     /// <summary>The same scope for any code about to run <see cref="Bf16Gemv"/> (null when the CPU cannot run it).</summary>
     public static IDisposable? EnterForKernel()

@@ -82,7 +82,7 @@ public sealed class GenerationSession : IDisposable
         _movedOut = new bool[rows];
         var cfg = model.Config.TextConfig;
         _cache = new KvCache(cfg.NumHiddenLayers, rows, cfg.KvHeads, (int)batch.Length + Math.Max(1, all.Max(o => o.MaxNewTokens)),
-                             cfg.HeadDimension, model.DType, model.Device);
+                             cfg.HeadDimension, model.ComputeDType, model.Device);
     }
 
     private GenerationSession(LlavaForConditionalGeneration model, int eosId, KvCache cache, Row[] rows)

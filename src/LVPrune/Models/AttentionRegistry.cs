@@ -9,14 +9,16 @@ public sealed class AttentionRegistry
 {
     public const string Sdpa = "sdpa";
     public const string Bf16Decode = "bf16_decode";
+    public const string Fp32Decode = "fp32_decode";
 
     private readonly Dictionary<string, IAttentionFunction> _functions = new(StringComparer.Ordinal);
 
-    /// <summary>SDPA and the bf16 decode kernel.</summary>
+    /// <summary>SDPA and the bf16 and fp32 decode kernels.</summary>
     public AttentionRegistry()
     {
         Register(SdpaAttention.Instance);
         Register(Bf16DecodeAttention.Instance);
+        Register(Fp32DecodeAttentionFunction.Instance);
     }
 
     public void Register(IAttentionFunction function) => _functions[function.Name] = function;
@@ -28,12 +30,15 @@ public sealed class AttentionRegistry
 
     /// <summary>
     /// The function every layer of a pass runs: for a decode step (one new token over the cache) the
-    /// runtime's decode kernel when the kernels are on and it can run this pass, otherwise the
-    /// runtime's prefill function (which must support every pass).
+    /// decode kernel (<paramref name="decodeAttention"/>, else the runtime's, else bf16_decode) when the
+    /// kernels are on and it can run this pass, otherwise the runtime's prefill function (which must
+    /// support every pass). The fp32 decode kernel runs whenever it is the one named: on the fp32
+    /// compute path the products are ours anyway.
     /// </summary>
-    public IAttentionFunction Choose(AttentionPass pass, RuntimeOptions runtime)
+    public IAttentionFunction Choose(AttentionPass pass, RuntimeOptions runtime, string? decodeAttention = null)
     {
-        if (pass is { Queries: 1, Cached: true } && runtime.DecodeKernels && this[runtime.DecodeAttention] is var decode && decode.Supports(pass))
+        string name = decodeAttention ?? runtime.DecodeAttention ?? Bf16Decode;
+        if (pass is { Queries: 1, Cached: true } && (runtime.DecodeKernels || name == Fp32Decode) && this[name] is var decode && decode.Supports(pass))
             return decode;
         return this[runtime.PrefillAttention];
     }

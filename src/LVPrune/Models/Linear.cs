@@ -1,3 +1,4 @@
+using LVPrune.Quantization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,7 +8,8 @@ namespace LVPrune.Models;
 /// <summary>
 /// y = x W^T + b with parameters allocated but not initialised: weights come from a checkpoint
 /// (or from <see cref="Init"/> for models trained from scratch), so a 7B model does not spend
-/// minutes filling tensors it will overwrite. Field names equal checkpoint keys.
+/// minutes filling tensors it will overwrite. Field names equal checkpoint keys. An int8 layer
+/// (<see cref="UseQuantized"/>) holds its weight as <see cref="Quantized"/> and frees the dense one.
 /// </summary>
 public sealed class Linear : nn.Module<Tensor, Tensor>
 {
@@ -18,10 +20,35 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     {
         weight = new Parameter(empty(outFeatures, inFeatures, dtype, device));
         if (hasBias) bias = new Parameter(empty(outFeatures, dtype, device));
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
         RegisterComponents();
     }
 
-    public long OutFeatures => weight.shape[0];
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+
+    /// <summary>The int8 weight with its scales, when this layer is quantized (then <see cref="weight"/> holds no elements).</summary>
+    public QuantizedWeight? Quantized { get; private set; }
+
+    /// <summary>
+    /// Makes this layer int8: <paramref name="quantized"/> (owned from now on) replaces the dense
+    /// weight, whose storage is released. Its product must be set again (<see cref="RuntimeOptions.ApplyTo"/>).
+    /// </summary>
+    public void UseQuantized(QuantizedWeight quantized)
+    {
+        if (quantized.OutFeatures != OutFeatures || quantized.InFeatures != InFeatures)
+            throw new ArgumentException($"an int8 weight [{quantized.OutFeatures}, {quantized.InFeatures}] cannot replace [{OutFeatures}, {InFeatures}]");
+        Quantized?.Dispose();
+        Quantized = quantized;
+        using (no_grad()) weight.set_(empty(0, weight.dtype, weight.device));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Quantized?.Dispose();
+        base.Dispose(disposing);
+    }
 
     /// <summary>How the product is computed (<see cref="RuntimeOptions.ApplyTo"/> sets it at load); LibTorch until then.</summary>
     public WeightProduct Product { get; set; } = LibTorchProduct.Instance;

@@ -60,16 +60,22 @@ public sealed class LlamaModel : nn.Module<DecoderInput, DecoderOutput>
     private readonly ModuleList<LlamaDecoderLayer> layers;
     public readonly RmsNorm norm;
     private readonly Rope _rope;
-    private readonly ScalarType _dtype;
+    private readonly ScalarType _dtype; // the activations'
+    private readonly string _decodeAttention;
     private readonly LlamaConfig _config;
     private readonly RuntimeOptions _runtime;
 
-    public LlamaModel(LlavaConfig cfg, ScalarType dtype, Device? device, RuntimeOptions? runtime = null) : base(nameof(LlamaModel))
+    /// <param name="dtype">the weights' dtype</param>
+    /// <param name="computeDType">the activations' and rotary tables' dtype (null: <paramref name="dtype"/>)</param>
+    /// <param name="fp32Kernels">decode attention by the fp32 kernel unless the runtime names another (bf16 or int8 weights under fp32 compute)</param>
+    public LlamaModel(LlavaConfig cfg, ScalarType dtype, Device? device, RuntimeOptions? runtime = null, ScalarType? computeDType = null, bool fp32Kernels = false)
+        : base(nameof(LlamaModel))
     {
         var c = cfg.TextConfig;
-        _dtype = dtype;
+        _dtype = computeDType ?? dtype;
         _config = c;
         _runtime = runtime ?? RuntimeOptions.Default;
+        _decodeAttention = _runtime.DecodeAttention ?? (fp32Kernels ? AttentionRegistry.Fp32Decode : AttentionRegistry.Bf16Decode);
         embed_tokens = new Embedding(c.VocabSize, c.HiddenSize, dtype, device);
         layers = new ModuleList<LlamaDecoderLayer>();
         for (int i = 0; i < c.NumHiddenLayers; i++) layers.Add(new LlamaDecoderLayer(c, dtype, device));
@@ -99,7 +105,7 @@ public sealed class LlamaModel : nn.Module<DecoderInput, DecoderOutput>
         if (cache is not null) cache.HasPadding = hasPadding;
         var pass = new AttentionPass((int)tokens.Length, cache is not null, _dtype, h.device_type, _config.NumAttentionHeads, _config.KvHeads,
                                      _config.HeadDimension, is_grad_enabled());
-        var attention = Attention.Choose(pass, _runtime);
+        var attention = Attention.Choose(pass, _runtime, _decodeAttention);
 
         var stages = new List<StageOutcome>();
         var observations = probe is null ? null : new List<Tensor>();

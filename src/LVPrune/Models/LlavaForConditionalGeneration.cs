@@ -1,4 +1,5 @@
 using LVPrune.Checkpoints;
+using LVPrune.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,8 +23,19 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     public readonly LlamaForCausalLM language_model;
 
     public LlavaConfig Config { get; }
-    /// <summary>The dtype of the weights, and today of the activations too.</summary>
+    /// <summary>The dtype of the weights (`--dtype`): the linear layers' and the token embedding table's
+    /// (int8 layers, <see cref="Quantized"/>, hold int8 in its place).</summary>
     public ScalarType DType { get; }
+    /// <summary>The dtype of the activations, the KV cache, norms, biases' use and the small parameters
+    /// (norms, the patch convolution, CLIP's class and position embeddings): <see cref="DType"/> on the
+    /// native path, fp32 on the fp32 compute path (<see cref="RuntimeOptions.ResolveCompute"/>).</summary>
+    public ScalarType ComputeDType { get; }
+    /// <summary>The compute path chosen at load, with the kernel ISA and the reason.</summary>
+    public ComputeChoice Compute { get; }
+    /// <summary>Whether the language model's projections are int8 (`--quantize int8` or an int8 checkpoint).</summary>
+    public bool Quantized => Runtime.Quantize is not null;
+    /// <summary>The weights' kind for reports: fp32, bf16 or int8.</summary>
+    public string WeightKind => Quantized ? Quantization.Int8Checkpoint.Int8 : WeightDType.Name(DType);
     public Device Device { get; }
     /// <summary>Kernel choices, fixed at load.</summary>
     public RuntimeOptions Runtime { get; }
@@ -35,12 +47,25 @@ public sealed class LlavaForConditionalGeneration : nn.Module
         DType = dtype;
         Device = device ?? CPU;
         Runtime = runtime ?? RuntimeOptions.Default;
+        (Compute, ComputeDType) = Runtime.ResolveCompute(dtype, Runtime.Quantize is not null, Device);
         vision_tower = new ClipVisionModel(config.VisionConfig, dtype, Device);
         multi_modal_projector = new LlavaMultiModalProjector(config, dtype, Device);
-        language_model = new LlamaForCausalLM(config, dtype, Device, Runtime);
+        language_model = new LlamaForCausalLM(config, dtype, Device, Runtime, ComputeDType, DecodesOnFp32Kernels);
         RegisterComponents();
-        Runtime.ApplyTo(this);
+        if (ComputeDType != dtype)
+            foreach (var small in modules().Where(m => m is RmsNorm or LayerNorm or ClipEmbeddings).ToList()) small.to(ComputeDType);
+        UseRuntimeIn(this);
     }
+
+    /// <summary>Whether products and decode attention run our fp32-output kernels over narrower weights (bf16 or int8 under fp32 compute).</summary>
+    public bool DecodesOnFp32Kernels => ComputeDType == ScalarType.Float32 && (DType == ScalarType.BFloat16 || Runtime.Quantize is not null) && Device.type == TorchSharp.DeviceType.CPU;
+
+    /// <summary>Whether decode steps run on .NET's kernel threads (then LibTorch should run single-threaded meanwhile).</summary>
+    public bool DecodesThroughKernels =>
+        Device.type == TorchSharp.DeviceType.CPU && (DecodesOnFp32Kernels || (DType == ScalarType.BFloat16 && ComputeDType == ScalarType.BFloat16 && Runtime.DecodeKernels));
+
+    /// <summary>Sets the products of every linear layer in <paramref name="module"/> (this model, an adapter) for this model's compute path.</summary>
+    public void UseRuntimeIn(nn.Module module) => Runtime.ApplyTo(module, ComputeDType, Compute.Isa);
 
     public LlamaModel Decoder => language_model.model;
 
@@ -48,7 +73,7 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     public Tensor ImageFeatures(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
-        var h = vision_tower.vision_model.HiddenState(pixelValues.to(DType, Device), Config.VisionLayersToRun); // [B, 1+N, Dv]
+        var h = vision_tower.vision_model.HiddenState(pixelValues.to(ComputeDType, Device), Config.VisionLayersToRun); // [B, 1+N, Dv]
         if (Config.VisionFeatureSelectStrategy == "default") h = h.narrow(1, 1, h.shape[1] - 1);             // drop the class token
         return multi_modal_projector.forward(h).MoveToOuterDisposeScope();                                    // [B, N, Dt]
     }
@@ -59,7 +84,7 @@ public sealed class LlavaForConditionalGeneration : nn.Module
         using var scope = NewDisposeScope();
         var ids = batch.InputIds.to(Device);
         var isImage = batch.ImageMask.to(Device);
-        var embeds = Decoder.embed_tokens.forward(ids.masked_fill(isImage, Scalars.Zero)); // [B, T, D]
+        var embeds = Decoder.embed_tokens.forward(ids.masked_fill(isImage, Scalars.Zero)).to(ComputeDType); // [B, T, D]
         if (imageFeatures is not null)
             embeds = embeds.masked_scatter(isImage.unsqueeze(-1), imageFeatures.to(embeds.dtype));
         return embeds.MoveToOuterDisposeScope();
@@ -92,7 +117,7 @@ public sealed class LlavaForConditionalGeneration : nn.Module
     {
         using var scope = NewDisposeScope();
         long B = nextIds.shape[0];
-        var embeds = Decoder.embed_tokens.forward(nextIds.to(Device));
+        var embeds = Decoder.embed_tokens.forward(nextIds.to(Device)).to(ComputeDType);
         var tokens = new TokenState
         {
             PositionIds = positions.to(Device),

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using LVPrune.Models;
+using LVPrune.Checkpoints;
+using LVPrune.Quantization;
 using TorchSharp;
 using static TorchSharp.torch;
-using LVPrune.Checkpoints;
 
 namespace LVPrune.Models;
 
@@ -10,7 +10,10 @@ namespace LVPrune.Models;
 /// Loads a LLaVA checkpoint folder (config.json + safetensors, sharded or not) strictly: every
 /// parameter must be found with its shape; missing keys, unexpected keys and shape mismatches are
 /// reported by name. Weights are read one tensor at a time straight into the model's storage in the
-/// requested dtype, so the peak is the model plus one tensor.
+/// requested dtype, so the peak is the model plus one tensor. An int8 checkpoint (<see cref="Int8Checkpoint"/>,
+/// written by `lvprune quantize`) loads as int8: each I8 weight with its scales, checked by name;
+/// `--quantize int8` (<see cref="RuntimeOptions.Quantize"/>) quantizes a bf16/fp32 checkpoint's
+/// language-model projections layer by layer after loading.
 /// </summary>
 public static class ModelLoader
 {
@@ -22,10 +25,15 @@ public static class ModelLoader
         var config = LlavaConfig.Load(modelDir);
         var sw = Stopwatch.StartNew();
         using var reader = CheckpointReader.Open(modelDir);
+        var stored = StoredInt8Format(reader);
+        runtime ??= RuntimeOptions.Default;
+        if (stored is not null) runtime = runtime with { Quantize = stored };
         var model = new LlavaForConditionalGeneration(config, dtype, device, runtime);
         try
         {
-            LoadWeights(model, reader, modelDir);
+            LoadWeights(model, reader, modelDir, stored);
+            if (stored is null && runtime.Quantize is { } format) QuantizeLanguageModel(model, format);
+            model.UseRuntimeIn(model); // int8 layers get their products
         }
         catch
         {
@@ -34,17 +42,57 @@ public static class ModelLoader
         }
         model.eval();
         model.SetTrainable(false);
-        log?.WriteLine($"loaded {modelDir} ({ParameterCount(model) / 1e6:F1}M parameters, {dtype}) in {sw.Elapsed.TotalSeconds:F1}s");
+        log?.WriteLine($"loaded {modelDir} ({ParameterCount(model) / 1e6:F1}M parameters, {model.WeightKind} weights{(stored is not null ? " as stored" : "")}) in {sw.Elapsed.TotalSeconds:F1}s; "
+                       + $"compute {WeightDType.Name(model.ComputeDType)}: {model.Compute.Reason}");
         return model;
     }
 
-    public static void LoadWeights(nn.Module model, CheckpointReader reader, string source)
+    /// <summary>
+    /// The int8 format the checkpoint's files declare (null: not quantized), after checking every
+    /// declaring file's int8 weights and scales (<see cref="Int8Checkpoint.Validate"/>: missing scales,
+    /// wrong group size or scale dtype are rejected by file and key) and that no file holds int8
+    /// tensors without declaring it or declares another format.
+    /// </summary>
+    public static Int8Checkpoint? StoredInt8Format(CheckpointReader reader)
+    {
+        Int8Checkpoint? format = null;
+        foreach (var file in reader.Files)
+        {
+            var declared = Int8Checkpoint.FromMetadata(file.Metadata, file.Path);
+            if (declared is null)
+            {
+                if (file.Entries.Values.FirstOrDefault(e => e.DType == "I8") is { } stray)
+                    throw new LVPruneException($"{file.Path}: tensor '{stray.Name}' is I8 but the file's metadata declares no '{Int8Checkpoint.QuantizationKey}'");
+                continue;
+            }
+            if (format is not null && declared != format)
+                throw new LVPruneException($"{file.Path}: int8 groups of {declared.GroupSize} with {declared.ScaleDType} scales, another file of the checkpoint has {format.GroupSize} with {format.ScaleDType}");
+            format = declared;
+            declared.Validate(file);
+        }
+        return format;
+    }
+
+    /// <summary>Quantizes the language model's projections (<see cref="Int8Checkpoint.IsLanguageModelLinear"/>) one layer at a time.</summary>
+    public static void QuantizeLanguageModel(LlavaForConditionalGeneration model, Int8Checkpoint format)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, module) in model.named_modules())
+            if (module is Linear linear && linear.Quantized is null && Int8Checkpoint.IsLanguageModelLinear(name + ".weight"))
+                linear.UseQuantized(format.Quantize(linear.weight));
+    }
+
+    /// <param name="int8">the checkpoint's int8 format (<see cref="StoredInt8Format"/>): its I8 weights load into their layers as int8 with their scales</param>
+    public static void LoadWeights(nn.Module model, CheckpointReader reader, string source, Int8Checkpoint? int8 = null)
     {
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var linears = model.named_modules().Where(m => m.module is Linear).ToDictionary(m => m.name + ".weight", m => (Linear)m.module);
+        var files = reader.Files.SelectMany(f => f.Entries.Keys.Select(k => (k, f))).ToDictionary(kf => kf.k, kf => kf.f);
         var fileKeys = new Dictionary<string, string>(); // canonical -> key in file
         var unexpected = new List<string>();
         foreach (var key in reader.Keys)
         {
+            if (int8 is not null && key.EndsWith(Int8Checkpoint.ScaleSuffix, StringComparison.Ordinal)) continue; // checked with its weight
             var canonical = CheckpointKeys.Canonical(key);
             if (parameters.ContainsKey(canonical)) fileKeys[canonical] = key;
             else if (!CheckpointKeys.IsIgnored(canonical)) unexpected.Add(key);
@@ -68,6 +116,13 @@ public static class ModelLoader
         using var noGrad = no_grad();
         foreach (var (canonical, key) in fileKeys)
         {
+            if (reader.TryGetEntry(key, out var stored) && stored.DType == "I8")
+            {
+                if (!linears.TryGetValue(canonical, out var linear))
+                    throw new LVPruneException($"{files[key].Path}: '{key}' is int8, but only linear layers' weights can be");
+                linear.UseQuantized(int8!.Read(files[key], key));
+                continue;
+            }
             var p = parameters[canonical];
             using var t = reader.Read(key, p.dtype, p.device);
             p.copy_(t);

@@ -90,9 +90,9 @@ public sealed class LVPruningAdapter : nn.Module
         if (cfg.Width != model.Config.TextConfig.HiddenSize)
             throw new LVPruneException($"decision module width {cfg.Width} differs from the model's hidden size {model.Config.TextConfig.HiddenSize}");
         var adapter = new LVPruningAdapter(cfg, layers ?? KeepRatios.DefaultLayers(model.Decoder.LayerCount, trainingKeep.Count),
-                                           trainingKeep, BaseIdentity.Of(model), model.DType, model.Device);
+                                           trainingKeep, BaseIdentity.Of(model), model.ComputeDType, model.Device);
         WeightInit.Initialize(adapter, seed, std: 0.02);
-        model.Runtime.ApplyTo(adapter);
+        model.UseRuntimeIn(adapter);
         return adapter;
     }
 
@@ -138,7 +138,7 @@ public sealed class LVPruningAdapter : nn.Module
         if (trained.Fingerprint != actual.Fingerprint)
             throw new LVPruneException($"{path}: adapter was trained for another base model (fingerprint {trained.Fingerprint}, this model {actual.Fingerprint})");
 
-        var adapter = new LVPruningAdapter(moduleConfig, layers, keep, trained, model.DType, model.Device);
+        var adapter = new LVPruningAdapter(moduleConfig, layers, keep, trained, model.ComputeDType, model.Device);
         using var noGrad = no_grad();
         var expected = adapter.named_parameters().ToDictionary(p => KeyPrefix + p.name, p => (Tensor)p.parameter);
         foreach (var key in file.Entries.Keys)
@@ -152,7 +152,7 @@ public sealed class LVPruningAdapter : nn.Module
             p.copy_(t);
         }
         adapter.eval();
-        model.Runtime.ApplyTo(adapter);
+        model.UseRuntimeIn(adapter);
         return adapter;
     }
 

@@ -21,7 +21,7 @@ public class EveryCommandTests
 
     [Fact]
     public void TheCommandSet_IsTheDocumentedOne() =>
-        Assert.Equal(["demo", "generate", "eval", "toy-data", "train", "forward", "inspect", "flops", "sweep", "bench", "score", "export", "report", "serve", "mpi-check"], CliApp.Build().Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+        Assert.Equal(["demo", "generate", "eval", "toy-data", "train", "forward", "inspect", "flops", "sweep", "bench", "score", "export", "report", "serve", "mpi-check", "quantize"], CliApp.Build().Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
 
     [Theory]
     [MemberData(nameof(Commands))]

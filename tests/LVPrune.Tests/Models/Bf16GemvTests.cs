@@ -53,7 +53,7 @@ public class Bf16GemvTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var linear = new LVPrune.Models.Linear(96, 200, true, ScalarType.BFloat16);
-        RuntimeOptions.Default.ApplyTo(linear);
+        RuntimeOptions.Default.ApplyTo(linear, ScalarType.BFloat16, LVPrune.Kernels.CpuFeatures.Current.BestIsa);
         var gen = new Generator(3);
         linear.weight.copy_(randn([200, 96], generator: gen) * 0.1);
         linear.bias!.copy_(randn([200], generator: gen));
