@@ -139,23 +139,7 @@ public class ComputePathModelTests
     public void CachedDecodeLogits_EqualFullRecompute_WithPadding(Path path)
     {
         using var model = Create(path);
-        var cfg = model.Config;
-        long[] p1 = TinyModels.Prompt(11, 1, 2), p2 = TinyModels.Prompt(12, 4, 6);
-        var pixels = TinyModels.Pixels(2, 1);
-        var batch = TinyModels.Batch(cfg, [p1, p2], pixels);
-        Assert.True(batch.HasPadding);
-        using var _ = no_grad();
-        var c = cfg.TextConfig;
-        using var cache = new KvCache(c.NumHiddenLayers, 2, c.KvHeads, (int)batch.Length + 4, c.HeadDimension, model.ComputeDType, CPU);
-        model.Forward(batch, cache: cache, logits: LogitsMode.None);
-        var next = tensor(new long[] { 5, 7 }).view(2, 1);
-        var stepLogits = model.DecodeStep(next, batch.NextPositions(), cache); // [2, 1, V]
-        for (int b = 0; b < 2; b++)
-        {
-            var row = (b == 0 ? p1 : p2).Append(b == 0 ? 5L : 7L).ToArray();
-            var single = Logits(model, TinyModels.Batch(cfg, [row], pixels[b].unsqueeze(0)));
-            Assert.True(MaxDiff(stepLogits[b, 0], single[0, ^1]) < 1e-4, $"{path} row {b}: {MaxDiff(stepLogits[b, 0], single[0, ^1])}");
-        }
+        LlavaForwardTests.AssertCachedDecodeEqualsRecompute(model, 1e-4);
     }
 
     /// <summary>A batch generates what each of its rows generates alone, with and without a pruning plan.</summary>
@@ -165,23 +149,7 @@ public class ComputePathModelTests
     public void Batch_EqualsRowsAlone(Path path)
     {
         using var model = Create(path);
-        var cfg = model.Config;
-        long[][] prompts = [TinyModels.Prompt(21, 1, 1), TinyModels.Prompt(22, 5, 7), TinyModels.Prompt(23, 2, 3)];
-        var pixels = TinyModels.Pixels(3, 4);
-        var options = new GenerationOptions { MaxNewTokens = 5, StopAtEos = false };
-        var plan = new KeepPlan([new(1, [1, 2, 8, 13])], cfg.TextConfig.NumHiddenLayers, 16);
-        foreach (ITokenSelector? selector in new ITokenSelector?[] { null, plan })
-        {
-            var batched = LlavaGenerator.Generate(model, TinyModels.Batch(cfg, prompts, pixels), options, 2, selector);
-            for (int b = 0; b < prompts.Length; b++)
-                Assert.Equal(LlavaGenerator.Generate(model, TinyModels.Batch(cfg, [prompts[b]], pixels[b].unsqueeze(0)), options, 2, selector).Tokens[0], batched.Tokens[b]);
-        }
-        var batchLogits = Logits(model, TinyModels.Batch(cfg, prompts, pixels));
-        for (int b = 0; b < prompts.Length; b++)
-        {
-            var alone = Logits(model, TinyModels.Batch(cfg, [prompts[b]], pixels[b].unsqueeze(0)));
-            Assert.True(MaxDiff(batchLogits[b, ^1], alone[0, ^1]) < 1e-4, $"{path} row {b}");
-        }
+        LlavaForwardTests.AssertBatchEqualsRowsAlone(model, 1e-4);
     }
 
     /// <summary>--compute names the path whatever the CPU; the native-bf16 path keeps its bf16 products and activations.</summary>
