@@ -75,13 +75,7 @@ public static unsafe class Fp32DecodeAttention
                 scores[j] = s;
                 if (s > max) max = s;
             }
-            float total = 0f;
-            for (int j = 0; j < length; j++)
-            {
-                float e = float.IsNegativeInfinity(scores[j]) ? 0f : MathF.Exp(scores[j] - max);
-                scores[j] = e;
-                total += e;
-            }
+            float total = SoftmaxRow.ExpInPlace(scores, max);
             float* o = output + (long)item * headDim;
             for (int i = 0; i < headDim; i++) o[i] = 0f;
             for (int j = 0; j < length; j++)

@@ -119,13 +119,7 @@ public sealed class Bf16DecodeAttention : IAttentionFunction
                 }
             }
 
-            float total = 0f;
-            for (int j = 0; j < length; j++)
-            {
-                float e = float.IsNegativeInfinity(scores[j]) ? 0f : MathF.Exp(scores[j] - max);
-                scores[j] = e;
-                total += e;
-            }
+            float total = Kernels.SoftmaxRow.ExpInPlace(scores, max);
 
             // Σ_j p_j v_j with the even and odd elements of each value row in separate accumulators.
             var even = stackalloc float[half];
